@@ -1,0 +1,23 @@
+# Finds every Debian 12 package the project links against (see tools/deps.txt).
+find_package(Threads REQUIRED)
+find_package(PkgConfig REQUIRED)
+find_package(cppzmq REQUIRED)            # target cppzmq (brings libzmq through pkg-config)
+find_package(msgpack-cxx CONFIG QUIET)   # upstream >= 6 names it msgpack-cxx
+if(NOT msgpack-cxx_FOUND)
+  find_package(msgpack CONFIG REQUIRED)  # Debian 12: package msgpack, target msgpackc-cxx
+  add_library(msgpack-cxx ALIAS msgpackc-cxx)
+endif()
+find_package(OpenSSL 3 REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(nlohmann_json 3 REQUIRED)
+find_package(CLI11 REQUIRED)
+pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip)
+pkg_check_modules(TSS2_ESYS REQUIRED IMPORTED_TARGET tss2-esys)
+pkg_check_modules(TSS2_TCTILDR REQUIRED IMPORTED_TARGET tss2-tctildr)
+pkg_check_modules(TSS2_MU REQUIRED IMPORTED_TARGET tss2-mu)
+pkg_check_modules(TSS2_RC REQUIRED IMPORTED_TARGET tss2-rc)
+find_package(httplib QUIET)
+if(COCOS_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+  find_package(benchmark REQUIRED)
+endif()
