@@ -34,3 +34,60 @@ struct SignOptions {
 int run_sign(const SignOptions& o);
 
 }  // namespace cocos::manager::app
+
+namespace cocos::manager::app {
+
+struct RunOptions {
+  std::string bind;
+  std::string manifest;
+  std::string algorithm;
+  std::string algorithm_sig;
+  std::string requirements;
+  std::string requirements_sig;
+  std::vector<std::string> datasets;  // FILE:SIG
+  std::string consumer_key;
+  std::string results;
+  std::string agent;
+  unsigned timeout = 600;
+  std::string events_log;
+};
+int run_run(const RunOptions& o);
+
+struct WatchOptions {
+  std::string connect;
+  std::string agent;
+  bool json = false;
+  std::uint64_t count = 0;
+};
+int run_watch(const WatchOptions& o);
+
+// state, stop and attest: bind, wait for the agent's hello, one request, print the reply.
+struct AgentOptions {
+  std::string bind;
+  std::string agent;
+  unsigned timeout = 60;
+  std::string events_log;
+};
+int run_state(const AgentOptions& o);
+
+struct StopOptions {
+  AgentOptions agent;
+  std::string reason = "stopped by operator";
+};
+int run_stop(const StopOptions& o);
+
+struct AttestOptions {
+  AgentOptions agent;
+  std::string type = "snp-vtpm";
+  std::string out;
+  std::string tee_nonce;   // hex, <= 64 bytes
+  std::string vtpm_nonce;  // hex, <= 32 bytes
+  bool bind_bus_key = false;
+};
+int run_attest(const AttestOptions& o);
+
+// Default event log directory: $COCOS_MANAGER_EVENTS, else $XDG_STATE_HOME/cocos-manager/events,
+// else ~/.local/state/cocos-manager/events.
+std::string default_events_dir();
+
+}  // namespace cocos::manager::app

@@ -46,6 +46,71 @@ int main(int argc, char** argv) {
   s->add_option("--out,-o", sign.out, "signature file to write (base64)")->required();
   s->callback([&] { rc = app::run_sign(sign); });
 
+  app::RunOptions run;
+  auto* r = cli.add_subcommand("run", "run one computation on an agent, end to end");
+  r->add_option("--bind", run.bind, "ROUTER endpoint agents connect to (tcp://127.0.0.1:7001)")
+      ->required();
+  r->add_option("--manifest", run.manifest, "manifest JSON")->required()->check(CLI::ExistingFile);
+  r->add_option("--algorithm", run.algorithm, "algorithm file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  r->add_option("--algorithm-sig", run.algorithm_sig, "algorithm provider's signature file")
+      ->required();
+  r->add_option("--requirements", run.requirements, "python requirements file")
+      ->check(CLI::ExistingFile);
+  r->add_option("--requirements-sig", run.requirements_sig, "signature of the requirements file");
+  r->add_option("--dataset", run.datasets,
+                "FILE:SIG (FILE may be a directory: uploaded as its zip); repeat")
+      ->take_all();
+  r->add_option("--consumer-key", run.consumer_key, "result consumer's private key")->required();
+  r->add_option("--results", run.results, "where to store the results zip")->required();
+  r->add_option("--agent", run.agent, "agent id to wait for (default: the first agent)");
+  r->add_option("--timeout", run.timeout, "seconds for the whole run")->capture_default_str();
+  r->add_option("--events-log", run.events_log,
+                "event log directory (default: $COCOS_MANAGER_EVENTS or "
+                "~/.local/state/cocos-manager/events)");
+  r->callback([&] { rc = app::run_run(run); });
+
+  app::WatchOptions watch;
+  auto* w = cli.add_subcommand("watch", "print an agent's published events and logs");
+  w->add_option("--connect", watch.connect, "the agent's PUB endpoint")->required();
+  w->add_option("--agent", watch.agent, "only this agent");
+  w->add_flag("--json", watch.json, "JSON lines");
+  w->add_option("--count", watch.count, "exit after N messages (default: run until killed)");
+  w->callback([&] { rc = app::run_watch(watch); });
+
+  auto agent_opts = [](CLI::App* sc, app::AgentOptions& o) {
+    sc->add_option("--bind", o.bind, "ROUTER endpoint agents connect to")->required();
+    sc->add_option("--agent", o.agent, "agent id to wait for (default: the first agent)");
+    sc->add_option("--timeout", o.timeout, "seconds to wait")->capture_default_str();
+    sc->add_option("--events-log", o.events_log, "event log directory");
+  };
+  app::AgentOptions state;
+  auto* st = cli.add_subcommand("state", "print an agent's state");
+  agent_opts(st, state);
+  st->callback([&] { rc = app::run_state(state); });
+
+  app::StopOptions stop;
+  auto* sp = cli.add_subcommand("stop", "stop the agent's computation");
+  agent_opts(sp, stop.agent);
+  sp->add_option("--reason", stop.reason, "reason recorded in the stop event")
+      ->capture_default_str();
+  sp->callback([&] { rc = app::run_stop(stop); });
+
+  app::AttestOptions attest;
+  auto* at =
+      cli.add_subcommand("attest", "fetch attestation evidence (for cocos-verifier evidence FILE)");
+  agent_opts(at, attest.agent);
+  at->add_option("--type", attest.type, "snp | vtpm | snp-vtpm")
+      ->check(CLI::IsMember({"snp", "vtpm", "snp-vtpm"}))
+      ->capture_default_str();
+  at->add_option("--out", attest.out, "evidence file to write (msgpack evidence body)")->required();
+  at->add_option("--tee-nonce", attest.tee_nonce, "hex, <= 64 bytes (default: random)");
+  at->add_option("--vtpm-nonce", attest.vtpm_nonce, "hex, <= 32 bytes (default: random)");
+  at->add_flag("--bind-bus-key", attest.bind_bus_key,
+               "bind the agent's CURVE key into the evidence");
+  at->callback([&] { rc = app::run_attest(attest); });
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,22 +1,28 @@
-// checksum_path / pack_directory.
+// checksum_path / pack_directory over the archive and messages libraries.
 #include "cocos/manager/checksum.h"
 
 #include <filesystem>
 
+#include "cocos/archive/zip_writer.h"
 #include "cocos/manager/offline_tools.h"
+#include "cocos/messages/manifest.h"
 
 namespace cocos::manager {
 
 Status pack_directory(const std::string& dir, const std::string& zip_path) {
-  (void)zip_path;
-  return make_error("unsupported", "packing directory " + dir + " needs the archive library");
+  auto summary = archive::write_dir_zip(dir, zip_path);
+  if (!summary) return summary.take_error();
+  return ok_status();
 }
 
 Result<Bytes> checksum_path(const std::string& path, bool manifest) {
-  if (manifest) return make_error("unsupported", "--manifest needs the messages library");
+  if (manifest) {
+    auto mf = messages::load_manifest_file(path);
+    if (!mf) return mf.take_error();
+    return messages::manifest_digest(*mf, HashAlg::kSha3_256);
+  }
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    return make_error("unsupported", "checksum of a directory needs the archive library");
+  if (std::filesystem::is_directory(path, ec)) return archive::dir_checksum(path);
   return checksum_file(path);
 }
 
