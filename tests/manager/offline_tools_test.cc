@@ -114,3 +114,53 @@ TEST(WriteFileAtomic, ReplacesContentAndSetsMode) {
 
 }  // namespace
 }  // namespace cocos::manager
+
+namespace cocos::manager {
+namespace {
+
+TEST(Checksum, DirectoryIsSha3OfItsDeterministicZip) {
+  testing::TempDir dir;
+  std::filesystem::create_directories(dir / "d/sub");
+  write(dir / "d/a.csv", "1,2\n");
+  write(dir / "d/sub/b.csv", "3,4\n");
+  auto sum = checksum_path(dir / "d", false);
+  ASSERT_TRUE(sum) << sum.error().to_string();
+  ASSERT_TRUE(pack_directory(dir / "d", dir / "d.zip"));
+  auto zip_sum = checksum_path(dir / "d.zip", false);
+  ASSERT_TRUE(zip_sum);
+  EXPECT_EQ(*sum, *zip_sum);  // what is uploaded is what the manifest declares
+  write(dir / "d/a.csv", "1,3\n");
+  auto changed = checksum_path(dir / "d", false);
+  ASSERT_TRUE(changed);
+  EXPECT_NE(*changed, *sum);
+}
+
+TEST(Checksum, ManifestHashesItsCanonicalForm) {
+  testing::TempDir dir;
+  auto key = PrivateKey::generate(KeyType::kEd25519);
+  ASSERT_TRUE(key);
+  std::string pem = key->public_key().to_pem();
+  std::string esc;
+  for (char ch : pem) esc += ch == '\n' ? std::string("\\n") : std::string(1, ch);
+  std::string hash(64, 'a');
+  auto manifest = [&](const std::string& spacing) {
+    return "{" + spacing + "\"id\":\"c1\",\"name\":\"n\",\"algorithm\":{\"hash\":\"" + hash +
+           "\",\"userKey\":\"" + esc + "\",\"algo_type\":\"python\"},\"datasets\":[]," + spacing +
+           "\"result_consumers\":[{\"userKey\":\"" + esc + "\"}]}";
+  };
+  write(dir / "m1.json", manifest(""));
+  write(dir / "m2.json", manifest("\n   "));
+  auto a = checksum_path(dir / "m1.json", true);
+  auto b = checksum_path(dir / "m2.json", true);
+  ASSERT_TRUE(a) << a.error().to_string();
+  ASSERT_TRUE(b);
+  EXPECT_EQ(*a, *b);  // whitespace does not change the measured value
+  auto raw = checksum_path(dir / "m1.json", false);
+  ASSERT_TRUE(raw);
+  EXPECT_NE(*a, *raw);
+  write(dir / "bad.json", "{\"id\":\"\"}");
+  EXPECT_FALSE(checksum_path(dir / "bad.json", true));
+}
+
+}  // namespace
+}  // namespace cocos::manager
