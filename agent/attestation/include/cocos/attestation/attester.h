@@ -11,6 +11,19 @@
 // Thread-safe: one mutex serializes all TPM and SNP access, so the agent may call attest() from
 // a worker thread in any state while its lifecycle continues. A vTPM request takes ~12 ms per
 // PCR bank on swtpm; the first one also creates the AK (~0.2 s) unless it is already persisted.
+//
+// Use from the agent:
+//   AttesterConfig c;                       // defaults: SNP auto-detected, TCTI device:/dev/tpmrm0
+//   c.tcti = cfg.tcti;                      // e.g. "swtpm:path=/run/swtpm/tpm.sock" in the demo
+//   if (cfg.simulated_snp) {                // only ever by explicit configuration
+//     c.snp = SnpMode::kSimulated;
+//     c.simulated = SimulatedSnpConfig{.dir = work_dir + "/simulated-snp",
+//                                      .measurement = igvm_launch_digest};
+//   }
+//   auto attester = Attester::create(std::move(c));   // Result<std::unique_ptr<Attester>>
+//   hello.capabilities = attester->capabilities(); hello.simulated_snp = attester->simulated();
+//   auto ev = attester->attest({.type = Platform::kSnpVtpm, .tee_nonce = ..., .vtpm_nonce = ...,
+//                               .bind_bus_key = b, .bus_key = curve_public_key});
 #pragma once
 
 #include <cstdint>

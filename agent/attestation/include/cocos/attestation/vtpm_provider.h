@@ -59,11 +59,18 @@ class VtpmProvider {
   // One quote per allocated bank with `qualifying_data` (<= 64 bytes, else "bad_nonce").
   Result<std::vector<Quote>> quote(std::span<const std::uint8_t> qualifying_data);
 
-  // The manifest measurement of the Go agent (cocos-agent.md §5.5): PCR16 is extended with
-  //   SHA3-256(manifest) in the SHA-256 bank and SHA3-384(manifest) in the SHA-384 bank,
-  // where `manifest` is exactly the bytes the caller passes (the agent passes the manifest JSON
-  // bytes as received). The TPM computes new = H_bank(old || digest). Banks that are not
-  // allocated are skipped; if neither is allocated the call fails ("attestation_unavailable").
+  // The manifest measurement of the Go agent (cocos-agent.md §5.5), in one TPM2_PCR_Extend of
+  // PCR16 carrying two digests:
+  //   SHA-256 bank: SHA3-256(manifest)   (32 bytes)
+  //   SHA-384 bank: SHA3-384(manifest)   (48 bytes)
+  // and the TPM computes new = SHA-256(old || d256) and new = SHA-384(old || d384). Other banks
+  // (SHA-1, SHA-512) are left alone, as in Go; an unallocated SHA-256/SHA-384 bank is skipped,
+  // and if neither is allocated the call fails ("attestation_unavailable").
+  //
+  // Exact bytes: `manifest` is hashed as given, nothing is added or canonicalized here. The Go
+  // agent passes Go encoding/json of its internal Computation struct (cocos-agent.md §2.4); our
+  // agent passes the computation manifest JSON bytes it stores for the computation, and a
+  // verifier predicting PCR16 must hash those same bytes.
   Status extend_manifest_measurement(std::span<const std::uint8_t> manifest);
 
   // TPM2_PCR_Extend of one PCR with one digest per bank (the building block of the above).
