@@ -8,9 +8,12 @@
 
 #include <cstdio>
 #include <memory>
+#include <thread>
 
 #include "cocos/runner/runner.h"
 #include "runner_test_util.h"
+
+extern char** environ;  // the test's environment, handed to the podman service
 
 namespace cocos::runner {
 namespace {
@@ -151,6 +154,43 @@ TEST_F(DockerRunner, ABadImageArchiveFailsTheLoadStep) {
   ASSERT_TRUE(r.ok()) << r.error().to_string();
   EXPECT_FALSE(r->success);
   EXPECT_EQ(r->reason.rfind("image load failed", 0), 0u) << r->reason;
+}
+
+// The docker CLI against podman's compat API (no docker engine here): `docker run --rm` would
+// report exit code 0 whatever the container did; the runner must still see the real code.
+TEST_F(DockerRunner, DockerCliAgainstPodmanServiceReportsRealExitCodes) {
+  if (!find_in_path("docker", {"PATH=" + std::string(::getenv("PATH"))})) {
+    GTEST_SKIP() << "no docker CLI installed";
+  }
+  TempDir sockdir;
+  std::string sock = sockdir / "podman.sock";
+  ProcessSpec service;
+  service.argv = {"podman", "system", "service", "--time=0", "unix://" + sock};
+  for (char** e = environ; *e != nullptr; ++e) service.env.push_back(*e);
+  auto svc = Process::spawn(service);  // killed (whole group) and reaped when it goes out of scope
+  ASSERT_TRUE(svc.ok()) << svc.error().to_string();
+  for (int i = 0; i < 1000 && !std::filesystem::exists(sock); ++i)
+    std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(std::filesystem::exists(sock)) << "podman service did not create its socket";
+  ::setenv("DOCKER_HOST", ("unix://" + sock).c_str(), 1);
+  RunnerConfig cfg = config();
+  cfg.engine = "docker";
+  Collector c;
+  auto failing = Runner(cfg).run(spec("cli-exit", {"/bin/sh", "-c", "exit 7"}), c.sink(), {});
+  write_file(ws_.work + "/image.tar", read_file(archive_));  // the first run consumed nothing,
+  write_file(ws_.datasets + "/in.txt", "abc");               // but keep the inputs explicit
+  auto working = Runner(cfg).run(
+      spec("cli-ok", {"/bin/sh", "-c", "cat \"$DATASETS_DIR/in.txt\" > \"$RESULTS_DIR/copy\""}),
+      c.sink(), {});
+  ::unsetenv("DOCKER_HOST");
+  ASSERT_TRUE(failing.ok()) << failing.error().to_string();
+  EXPECT_FALSE(failing->success) << c.dump();
+  EXPECT_EQ(failing->exit_code, 7) << c.dump();
+  ASSERT_TRUE(working.ok()) << working.error().to_string();
+  EXPECT_TRUE(working->success) << working->reason << "\n" << c.dump();
+  EXPECT_EQ(read_file(ws_.results + "/copy"), "abc");
+  EXPECT_EQ(containers_named("cli-exit"), "");
+  EXPECT_EQ(containers_named("cli-ok"), "");
 }
 
 }  // namespace
