@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -144,6 +145,22 @@ TEST(Process, LowersFileSizeLimit) {
   EXPECT_FALSE(st->exited);
   EXPECT_EQ(st->signal, SIGXFSZ);
   EXPECT_LE(std::filesystem::file_size(t / "big"), 4096u);
+}
+
+TEST(Process, LimitAboveTheHardLimitIsClampedNotFatal) {
+  // Root here lacks CAP_SYS_RESOURCE: asking for more than the hard limit must not fail.
+  rlimit cur{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &cur), 0);
+  Collector c;
+  ProcessSpec s = sh("ulimit -n");
+  s.limits.open_files = 1ull << 40;
+  auto st = run(s, c);
+  ASSERT_TRUE(st.ok()) << st.error().to_string();
+  EXPECT_TRUE(st->success()) << c.dump();
+  auto lines = c.lines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].text, cur.rlim_max == RLIM_INFINITY ? std::string("unlimited")
+                                                         : std::to_string(cur.rlim_max));
 }
 
 TEST(Process, DropsPrivilegesSetsNoNewPrivsAndClosesFds) {
