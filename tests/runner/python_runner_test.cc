@@ -132,5 +132,17 @@ TEST(PythonRunner, NonZeroExitIsAFailureWithTheCode) {
   EXPECT_TRUE(c.has(Stream::kStderr, "bad input")) << c.dump();
 }
 
+TEST(PythonRunner, MissingInterpreterIsAnErrorNotARun) {
+  Workspace ws;
+  std::string algo = ws.work + "/algo.py";
+  write_file(algo, "print('never')\n");
+  RunnerConfig cfg = python_config();
+  cfg.python = ws.work + "/no-such-python";
+  Collector c;
+  auto r = Runner(cfg).run(ws.spec(AlgoType::kPython, algo), c.sink(), {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "spawn_failed");
+}
+
 }  // namespace
 }  // namespace cocos::runner

@@ -52,7 +52,7 @@ Result<RunOutcome> run_python(const RunnerConfig& config, const RunSpec& spec, c
   if (!config.venv_with_pip) mk.argv.push_back("--without-pip");
   mk.argv.push_back(venv);
   auto made = run_setup_step("venv", mk, config, sink, stop);
-  if (!made) return failed_outcome("cannot create venv: " + made.error().message);
+  if (!made) return made.take_error();  // no interpreter: the run cannot happen here
   if (!made->success()) return to_outcome(*made, "venv creation failed");
   if (stop.stop_requested()) return stopped_outcome();
 
@@ -67,7 +67,7 @@ Result<RunOutcome> run_python(const RunnerConfig& config, const RunSpec& spec, c
     pip.argv.insert(pip.argv.end(), config.pip_options.begin(), config.pip_options.end());
     pip.argv.insert(pip.argv.end(), {"-r", spec.requirements});
     auto installed = run_setup_step("pip", pip, config, sink, stop);
-    if (!installed) return failed_outcome("cannot run pip: " + installed.error().message);
+    if (!installed) return installed.take_error();
     if (!installed->success()) return to_outcome(*installed, "pip install failed");
     if (stop.stop_requested()) return stopped_outcome();
   }
