@@ -21,7 +21,7 @@ int fail(const std::string& what, const Error& e) {
 // Binds, waits for the agent, then calls `request` and hands the reply to `use`.
 template <class F>
 int with_agent(const AgentOptions& o, const m::Body& request, const std::string& what, F use) {
-  auto router = Router::bind(o.bind);
+  auto router = Router::bind(o.bind, RouterOptions{o.curve_key, o.curve_agent_keys});
   if (!router) return fail(what, router.error());
   std::cerr << "manager: bus bound at " << router->endpoint() << ", waiting for "
             << (o.agent.empty() ? std::string("an agent") : o.agent) << "\n";
@@ -90,10 +90,10 @@ int run_attest(const AttestOptions& o) {
   m::AttestationGet req{o.type, *tee, *vtpm, o.bind_bus_key};
   return with_agent(o.agent, req, "attest", [&](const Incoming& in) {
     const auto& ev = std::get<m::Evidence>(in.envelope.body);
-    // The file is the evidence body exactly as the agent sent it (what the verifier reads).
-    if (auto st = write_file_atomic(o.out, in.body_frame, 0644); !st)
-      return fail("attest", st.error());
-    std::cout << "evidence:   " << o.out << " (" << in.body_frame.size() << " bytes)\n"
+    // The file is the evidence body, the msgpack map the verifier reads.
+    std::string body = m::encode_body(in.envelope.body);
+    if (auto st = write_file_atomic(o.out, body, 0644); !st) return fail("attest", st.error());
+    std::cout << "evidence:   " << o.out << " (" << body.size() << " bytes)\n"
               << "platform:   " << ev.platform
               << (ev.simulated ? "  [SIMULATED SEV-SNP: software PSP, not a real CVM]" : "") << "\n"
               << "binding:    " << ev.binding << "\n"

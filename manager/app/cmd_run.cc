@@ -44,6 +44,8 @@ int run_run(const RunOptions& o) {
   c.agent = o.agent;
   c.timeout = std::chrono::seconds(o.timeout);
   c.events_dir = o.events_log.empty() ? default_events_dir() : o.events_log;
+  c.router.curve_key = o.curve_key;
+  c.router.curve_agent_keys = o.curve_agent_keys;
   c.live_progress = ::isatty(STDOUT_FILENO) == 1;
   auto st = run_computation(c, std::cout);
   if (!st) {

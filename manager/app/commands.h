@@ -50,6 +50,8 @@ struct RunOptions {
   std::string agent;
   unsigned timeout = 600;
   std::string events_log;
+  std::string curve_key;
+  std::vector<std::string> curve_agent_keys;
 };
 int run_run(const RunOptions& o);
 
@@ -64,6 +66,8 @@ int run_watch(const WatchOptions& o);
 // state, stop and attest: bind, wait for the agent's hello, one request, print the reply.
 struct AgentOptions {
   std::string bind;
+  std::string curve_key;                      // manager's CURVE key pair prefix
+  std::vector<std::string> curve_agent_keys;  // admitted agents' public key files
   std::string agent;
   unsigned timeout = 60;
   std::string events_log;

@@ -66,6 +66,11 @@ int main(int argc, char** argv) {
   r->add_option("--results", run.results, "where to store the results zip")->required();
   r->add_option("--agent", run.agent, "agent id to wait for (default: the first agent)");
   r->add_option("--timeout", run.timeout, "seconds for the whole run")->capture_default_str();
+  r->add_option("--curve-key", run.curve_key,
+                "prefix of the manager's CURVE key pair (PREFIX.pub/.key, see cocos-curve-keygen)");
+  r->add_option("--curve-agent-key", run.curve_agent_keys,
+                "public key file of an agent to admit (repeat)")
+      ->take_all();
   r->add_option("--events-log", run.events_log,
                 "event log directory (default: $COCOS_MANAGER_EVENTS or "
                 "~/.local/state/cocos-manager/events)");
@@ -84,6 +89,10 @@ int main(int argc, char** argv) {
     sc->add_option("--agent", o.agent, "agent id to wait for (default: the first agent)");
     sc->add_option("--timeout", o.timeout, "seconds to wait")->capture_default_str();
     sc->add_option("--events-log", o.events_log, "event log directory");
+    sc->add_option("--curve-key", o.curve_key, "prefix of the manager's CURVE key pair");
+    sc->add_option("--curve-agent-key", o.curve_agent_keys,
+                   "public key file of an agent to admit (repeat)")
+        ->take_all();
   };
   app::AgentOptions state;
   auto* st = cli.add_subcommand("state", "print an agent's state");

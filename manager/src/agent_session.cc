@@ -248,10 +248,10 @@ Result<std::string> AgentSession::wait_agent(const std::string& wanted, Deadline
 
 Result<Incoming> AgentSession::call(const m::Body& request, const std::string& cid,
                                     Deadline deadline) {
-  std::uint64_t id = next_id_++;
   m::MessageType type = m::type_of(request);
-  if (auto st = router_.send(agent_, m::make_header(type, id, cid), request); !st)
-    return st.take_error();
+  auto sent = router_.request(agent_, request, cid);
+  if (!sent) return sent.take_error();
+  const std::uint64_t id = *sent;
   while (true) {
     auto it = replies_.find(id);
     if (it != replies_.end()) {

@@ -1,106 +1,115 @@
-// Router: cppzmq ROUTER socket + messages codec.
+// Router over bus::ManagerEndpoint.
 #include "cocos/manager/router.h"
 
-#include <array>
-#include <iostream>
-#include <vector>
+#include <deque>
+#include <set>
 #include <zmq.hpp>
-#include <zmq_addon.hpp>
+
+#include "cocos/bus/curve.h"
+#include "cocos/bus/manager_endpoint.h"
 
 namespace cocos::manager {
 
 namespace m = cocos::messages;
 
+namespace {
+
+// Requests of the manager are bounded by the session's own deadline; this only keeps the bus
+// from expiring them first.
+constexpr std::chrono::hours kBusRequestTimeout{24};
+
+Incoming convert(bus::Incoming&& in) {
+  Incoming out;
+  out.agent_id = std::move(in.peer);
+  out.envelope = std::move(in.msg);
+  auto raw = in.raw_bytes();
+  out.raw.assign(raw.begin(), raw.end());
+  return out;
+}
+
+}  // namespace
+
 struct Router::Impl {
   zmq::context_t ctx{1};
-  zmq::socket_t sock{ctx, zmq::socket_type::router};
-  std::string endpoint;
+  std::unique_ptr<bus::ZapAuthenticator> zap;  // before the endpoint: must outlive its binds
+  std::optional<bus::ManagerEndpoint> ep;
+  std::deque<Incoming> inbox;
+  bool curve = false;
 };
 
 Router::Router(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Router::Router(Router&&) noexcept = default;
 Router& Router::operator=(Router&&) noexcept = default;
-Router::~Router() = default;
-
-const std::string& Router::endpoint() const {
-  return impl_->endpoint;
+Router::~Router() {
+  if (impl_) {
+    impl_->ep.reset();  // close the socket before the context and the ZAP thread go
+    impl_->zap.reset();
+  }
 }
 
-Result<Router> Router::bind(const std::string& endpoint) {
-  try {
-    auto impl = std::make_unique<Impl>();
-    // Fail loudly instead of silently dropping a message for an agent that is gone.
-    impl->sock.set(zmq::sockopt::router_mandatory, 1);
-    // A restarted agent reconnects with the same routing id: let it take over the old one.
-    impl->sock.set(zmq::sockopt::router_handover, 1);
-    impl->sock.set(zmq::sockopt::linger, 0);
-    // Frames bigger than a chunk plus headroom are refused by zmq before reaching us.
-    impl->sock.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(m::Limits{}.max_raw + 65536));
-    impl->sock.bind(endpoint);
-    impl->endpoint = impl->sock.get(zmq::sockopt::last_endpoint);
-    return Router(std::move(impl));
-  } catch (const zmq::error_t& e) {
-    return make_error("io_error", "cannot bind " + endpoint + ": " + e.what());
+const std::string& Router::endpoint() const {
+  return impl_->ep->endpoint();
+}
+bool Router::curve() const {
+  return impl_->curve;
+}
+
+Result<Router> Router::bind(const std::string& endpoint, const RouterOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  bus::LinkOptions link;
+  if (!options.curve_key.empty()) {
+    if (options.curve_agent_keys.empty())
+      return make_error("usage", "CURVE needs the public keys of the agents to admit");
+    auto own = bus::read_curve_keypair(options.curve_key);
+    if (!own) return own.take_error();
+    std::set<std::string> allowed;
+    for (const auto& f : options.curve_agent_keys) {
+      auto k = bus::read_curve_key(f);
+      if (!k) return k.take_error();
+      allowed.insert(*k);
+    }
+    auto zap = bus::ZapAuthenticator::start(impl->ctx, std::move(allowed), /*allow_null=*/false);
+    if (!zap) return zap.take_error();
+    impl->zap = std::move(*zap);
+    link.curve_server = *own;
+    impl->curve = true;
   }
+  auto ep = bus::ManagerEndpoint::bind(impl->ctx, endpoint, link);
+  if (!ep) return ep.take_error();
+  impl->ep.emplace(std::move(*ep));
+  return Router(std::move(impl));
+}
+
+Result<std::uint64_t> Router::request(const std::string& agent_id, const m::Body& body,
+                                      const std::string& cid) {
+  Impl* impl = impl_.get();
+  return impl->ep->request(agent_id, m::make_header(m::type_of(body), 0, cid), body,
+                           kBusRequestTimeout, [impl](Result<bus::Incoming> r) {
+                             // A failed request (closed) leaves nothing to deliver: the session
+                             // notices the missing reply at its own deadline.
+                             if (r) impl->inbox.push_back(convert(std::move(*r)));
+                           });
 }
 
 Status Router::send(const std::string& agent_id, const m::Header& header, const m::Body& body,
                     std::span<const std::uint8_t> raw) {
-  m::EncodedFrames frames = m::encode_message(header, body);
-  try {
-    auto more = zmq::send_flags::sndmore;
-    if (!impl_->sock.send(zmq::buffer(agent_id), more | zmq::send_flags::dontwait))
-      return make_error("io_error", "send to " + agent_id + " would block");
-    impl_->sock.send(zmq::buffer(frames.header), more);
-    if (raw.empty() && !m::info(header.type).raw_frame) {
-      impl_->sock.send(zmq::buffer(frames.body), zmq::send_flags::none);
-    } else {
-      impl_->sock.send(zmq::buffer(frames.body), more);
-      impl_->sock.send(zmq::const_buffer(raw.data(), raw.size()), zmq::send_flags::none);
-    }
-    return ok_status();
-  } catch (const zmq::error_t& e) {
-    if (e.num() == EHOSTUNREACH)
-      return make_error("unreachable", "agent " + agent_id + " is not connected");
-    return make_error("io_error", std::string("send to ") + agent_id + ": " + e.what());
-  }
+  m::Envelope env{header, body};
+  if (raw.empty() && !m::info(header.type).raw_frame) return impl_->ep->send(agent_id, env);
+  zmq::message_t frame(raw.data(), raw.size());
+  return impl_->ep->send(agent_id, env, &frame);
 }
 
 Result<std::optional<Incoming>> Router::receive(std::chrono::milliseconds timeout) {
-  try {
-    std::array<zmq::pollitem_t, 1> items = {{{impl_->sock.handle(), 0, ZMQ_POLLIN, 0}}};
-    if (zmq::poll(items.data(), items.size(), timeout) == 0) return std::optional<Incoming>{};
-    std::vector<zmq::message_t> parts;
-    auto n = zmq::recv_multipart(impl_->sock, std::back_inserter(parts), zmq::recv_flags::dontwait);
-    if (!n || parts.empty()) return std::optional<Incoming>{};
-    std::string agent = parts[0].to_string();
-    std::vector<m::ByteView> frames;
-    for (std::size_t i = 1; i < parts.size(); ++i)
-      frames.emplace_back(static_cast<const std::uint8_t*>(parts[i].data()), parts[i].size());
-    m::Header header;
-    bool header_ok = false;
-    auto env = m::decode_message(frames, m::Limits{}, &header, &header_ok);
-    if (!env) {
-      std::cerr << "cocos-manager: malformed message from " << agent << ": "
-                << env.error().to_string() << "\n";
-      if (m::should_answer_decode_failure(header_ok, header)) {
-        m::Envelope reply = m::make_decode_error_reply(header_ok, header, env.error());
-        (void)send(agent, reply.header, reply.body);
-      }
-      return std::optional<Incoming>{};
-    }
-    Incoming in;
-    in.agent_id = std::move(agent);
-    in.envelope = std::move(*env);
-    if (parts.size() > 2) in.body_frame = parts[2].to_string();
-    if (parts.size() > 3) {
-      const auto* p = static_cast<const std::uint8_t*>(parts[3].data());
-      in.raw.assign(p, p + parts[3].size());
-    }
-    return std::optional<Incoming>(std::move(in));
-  } catch (const zmq::error_t& e) {
-    return make_error("io_error", std::string("receive: ") + e.what());
+  Impl* impl = impl_.get();
+  if (impl->inbox.empty()) {
+    auto n = impl->ep->poll_once(
+        timeout, [impl](bus::Incoming&& in) { impl->inbox.push_back(convert(std::move(in))); });
+    if (!n) return n.take_error();
   }
+  if (impl->inbox.empty()) return std::optional<Incoming>{};
+  Incoming in = std::move(impl->inbox.front());
+  impl->inbox.pop_front();
+  return std::optional<Incoming>(std::move(in));
 }
 
 }  // namespace cocos::manager

@@ -142,9 +142,10 @@ Status run_computation(const RunConfig& c, std::ostream& out) {
   auto consumer = PrivateKey::from_file(c.consumer_key);
   if (!consumer) return consumer.take_error();
 
-  auto router = Router::bind(c.bind);
+  auto router = Router::bind(c.bind, c.router);
   if (!router) return router.take_error();
-  out << "manager: bus bound at " << router->endpoint() << ", computation " << cid << "\n"
+  out << "manager: bus bound at " << router->endpoint() << (router->curve() ? " (CURVE)" : "")
+      << ", computation " << cid << "\n"
       << std::flush;
   const Deadline deadline = Clock::now() + c.timeout;
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cocos/common/result.h"
+#include "cocos/manager/router.h"
 
 namespace cocos::manager {
 
@@ -37,6 +38,7 @@ struct RunConfig {
   std::chrono::seconds timeout{600};
   std::string events_dir;
   bool live_progress = false;
+  RouterOptions router;  // CURVE
 };
 
 // Returns ok when the computation completed and the results are stored (and verified) at
