@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "cocos/manager/http/monitor.h"
 #include "cocos/manager/run.h"
 #include "cocos/manager/watcher.h"
 #include "commands.h"
@@ -47,13 +48,32 @@ int run_run(const RunOptions& o) {
   c.router.curve_key = o.curve_key;
   c.router.curve_agent_keys = o.curve_agent_keys;
   c.live_progress = ::isatty(STDOUT_FILENO) == 1;
+  std::unique_ptr<http::Monitor> monitor;
+  if (!o.http.empty()) {
+    auto started = http::Monitor::start(o.http);
+    if (!started) {
+      std::cerr << "cocos-manager: --http: " << started.error().to_string() << "\n";
+      return 1;
+    }
+    monitor = std::move(*started);
+    c.monitor = monitor->observer();
+    std::cout << "manager: dashboard at " << monitor->url() << "\n" << std::flush;
+  }
   auto st = run_computation(c, std::cout);
+  int rc = 0;
   if (!st) {
     std::cout << std::flush;
     std::cerr << "cocos-manager: run failed: " << st.error().to_string() << "\n";
-    return 1;
+    rc = 1;
   }
-  return 0;
+  if (monitor && o.http_hold) {
+    std::cout << "manager: run finished (exit " << rc << "); dashboard at " << monitor->url()
+              << " until Enter\n"
+              << std::flush;
+    std::string line;
+    std::getline(std::cin, line);
+  }
+  return rc;
 }
 
 int run_watch(const WatchOptions& o) {

@@ -52,6 +52,8 @@ struct RunOptions {
   std::string events_log;
   std::string curve_key;
   std::vector<std::string> curve_agent_keys;
+  std::string http;        // ADDR:PORT of the HTTP face (dashboard, API, metrics); "" = off
+  bool http_hold = false;  // after the run, keep serving HTTP until Enter (or end of input)
 };
 int run_run(const RunOptions& o);
 

@@ -74,6 +74,11 @@ int main(int argc, char** argv) {
   r->add_option("--events-log", run.events_log,
                 "event log directory (default: $COCOS_MANAGER_EVENTS or "
                 "~/.local/state/cocos-manager/events)");
+  r->add_option("--http", run.http,
+                "serve the dashboard, JSON API and metrics at ADDR:PORT (PORT alone: loopback; "
+                "port 0: any free port)");
+  r->add_flag("--http-hold", run.http_hold,
+              "after the run, keep the dashboard up until Enter (or end of input)");
   r->callback([&] { rc = app::run_run(run); });
 
   app::WatchOptions watch;

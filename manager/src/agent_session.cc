@@ -72,6 +72,7 @@ struct AgentSession::ResultStream {
   Bytes end_sha3;
   std::optional<Error> error;
   Progress* progress = nullptr;
+  std::uint64_t size = 0;  // announced by result.ready
 };
 
 AgentSession::AgentSession(Router& router, std::string events_dir, SessionObserver observer)
@@ -114,6 +115,7 @@ void AgentSession::handle_event(const std::string& agent, const m::Header& h, co
   if (log == nullptr) {
     // Not stored, so not acknowledged: the agent keeps it and sends it again.
     reply(agent, h, m::ErrorBody{std::string(m::err::kIoError), fatal_->message, std::nullopt});
+    if (observer_.on_event_ack) observer_.on_event_ack(agent, ev.seq, 0);
     return;
   }
   auto outcome = log->append(to_stored(agent, ev));
@@ -121,6 +123,7 @@ void AgentSession::handle_event(const std::string& agent, const m::Header& h, co
     fatal_ = outcome.error();
     reply(agent, h,
           m::ErrorBody{std::string(m::err::kIoError), outcome.error().message, std::nullopt});
+    if (observer_.on_event_ack) observer_.on_event_ack(agent, ev.seq, 0);
     return;
   }
   if (*outcome == AppendOutcome::kStored) {
@@ -132,11 +135,13 @@ void AgentSession::handle_event(const std::string& agent, const m::Header& h, co
   }
   // Cumulative: everything up to last_seq() is on disk (a gapped event is not, yet).
   reply(agent, h, m::EventAck{log->last_seq()});
+  if (observer_.on_event_ack) observer_.on_event_ack(agent, ev.seq, log->last_seq());
 }
 
 void AgentSession::dispatch(Incoming in) {
   const m::Header& h = in.envelope.header;
   const auto& info = m::info(h.type);
+  if (observer_.on_seen) observer_.on_seen(in.agent_id);
   if (info.cls == m::MessageClass::kReply) {
     if (in.agent_id == agent_) replies_.insert_or_assign(h.id, std::move(in));
     return;
@@ -185,6 +190,7 @@ void AgentSession::dispatch(Incoming in) {
           s.hasher.update(in.raw);
           s.received += in.raw.size();
           if (s.progress) s.progress->update(s.received);
+          if (observer_.on_transfer) observer_.on_transfer(h.cid, "results", s.received, s.size);
           // One chunk consumed, one more granted: the window stays constant.
           (void)notice(m::ResultCredit{s.stream_id, 1}, h.cid);
         } else if constexpr (std::is_same_v<T, m::ResultEnd>) {
@@ -347,6 +353,11 @@ Status AgentSession::upload(const std::string& cid, const UploadSource& src, Pro
   Bytes buf(ready.chunk_size);
   std::uint64_t pos = ready.offset;
   progress.update(pos);
+  const std::string label = src.item.describe();
+  auto report = [&] {
+    if (observer_.on_transfer) observer_.on_transfer(cid, label, pos, size);
+  };
+  report();
   while (pos < size) {
     auto& credit = uploads_[ready.upload_id];
     if (credit.credits == 0) {
@@ -368,6 +379,7 @@ Status AgentSession::upload(const std::string& cid, const UploadSource& src, Pro
     --credit.credits;
     pos += static_cast<std::uint64_t>(n);
     progress.update(pos);
+    report();
   }
   auto end = call(m::UploadEnd{ready.upload_id}, cid, deadline);
   if (!end) return end.take_error();
@@ -389,6 +401,7 @@ Result<ResultFile> AgentSession::fetch_result(const std::string& cid, const Priv
   stream_ = std::make_unique<ResultStream>();
   stream_->stream_id = ready.stream_id;
   stream_->progress = &progress;
+  stream_->size = ready.size;
   std::filesystem::path out(out_path);
   std::string tmpl = ((out.parent_path().empty() ? std::filesystem::path(".") : out.parent_path()) /
                       ("." + out.filename().string() + ".part-XXXXXX"))

@@ -165,6 +165,27 @@ Status run_computation(const RunConfig& c, std::ostream& out) {
     out << format_log_line(agent, l.computation_id, l.stream, l.line, l.dropped) << "\n"
         << std::flush;
   };
+  // The monitor (HTTP face) sees everything the run prints, plus liveness and transfers.
+  if (c.monitor.on_hello)
+    obs.on_hello = [print = obs.on_hello, mon = c.monitor.on_hello](const m::Hello& h,
+                                                                    std::uint64_t a) {
+      print(h, a);
+      mon(h, a);
+    };
+  if (c.monitor.on_event)
+    obs.on_event = [print = obs.on_event, mon = c.monitor.on_event](const StoredEvent& e) {
+      print(e);
+      mon(e);
+    };
+  if (c.monitor.on_log)
+    obs.on_log = [print = obs.on_log, mon = c.monitor.on_log](const std::string& a,
+                                                              const m::Log& l) {
+      print(a, l);
+      mon(a, l);
+    };
+  obs.on_seen = c.monitor.on_seen;
+  obs.on_event_ack = c.monitor.on_event_ack;
+  obs.on_transfer = c.monitor.on_transfer;
   AgentSession session(*router, c.events_dir, obs);
   auto agent = session.wait_agent(c.agent, deadline);
   if (!agent) return agent.take_error();

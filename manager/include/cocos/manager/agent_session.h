@@ -34,6 +34,15 @@ struct SessionObserver {
   std::function<void(const messages::Hello& hello, std::uint64_t acked_seq)> on_hello;
   std::function<void(const StoredEvent&)> on_event;  // each event once, when first stored
   std::function<void(const std::string& agent_id, const messages::Log&)> on_log;
+  // Monitoring hooks (the HTTP face): any message from an agent (liveness), each event received
+  // with the cumulative seq acknowledged for it (0 when it could not be stored), and transfer
+  // progress (`item`: the upload item's description, or "results"; bytes done of total).
+  std::function<void(const std::string& agent_id)> on_seen;
+  std::function<void(const std::string& agent_id, std::uint64_t seq, std::uint64_t acked)>
+      on_event_ack;
+  std::function<void(const std::string& cid, const std::string& item, std::uint64_t done,
+                     std::uint64_t total)>
+      on_transfer;
 };
 
 // One upload: the file, what it is, and the provider's detached signature.

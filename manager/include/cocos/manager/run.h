@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cocos/common/result.h"
+#include "cocos/manager/agent_session.h"
 #include "cocos/manager/router.h"
 
 namespace cocos::manager {
@@ -39,6 +40,8 @@ struct RunConfig {
   std::string events_dir;
   bool live_progress = false;
   RouterOptions router;  // CURVE
+  // Extra observer (the HTTP face's model), called after the run's own printing; may be empty.
+  SessionObserver monitor;
 };
 
 // Returns ok when the computation completed and the results are stored (and verified) at
