@@ -1,7 +1,9 @@
 // Monitor: the cpp-httplib server (routes, JSON errors, SSE) on its own threads.
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <charconv>
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -220,6 +222,12 @@ Result<std::unique_ptr<Monitor>> Monitor::start(const std::string& address) {
     impl->server.set_read_timeout(5, 0);
     impl->server.set_write_timeout(5, 0);
     impl->server.set_payload_max_length(64 * 1024);
+    // httplib's default also sets SO_REUSEPORT, which would let a second manager share the
+    // port silently; SO_REUSEADDR alone still allows a quick restart.
+    impl->server.set_socket_options([](int sock) {
+      int yes = 1;
+      ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    });
     impl->routes();
     if (addr->port == 0) {
       int port = impl->server.bind_to_any_port(addr->host);
@@ -230,6 +238,9 @@ Result<std::unique_ptr<Monitor>> Monitor::start(const std::string& address) {
     }
     Impl* raw = impl.get();
     impl->thread = std::thread([raw] { raw->server.listen_after_bind(); });
+    // stop() only works once the accept loop runs: wait for it so the destructor cannot race.
+    for (int i = 0; i < 5000 && !raw->server.is_running(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
     return std::unique_ptr<Monitor>(new Monitor(std::move(impl)));
   } catch (const std::exception& e) {
     return make_error("io_error", std::string("http server: ") + e.what());
