@@ -218,7 +218,8 @@ Status run_computation(const RunConfig& c, std::ostream& out) {
                                           (phase.empty() ? "unknown" : phase) + ")");
   if (phase == "failed")
     return make_error("computation_failed",
-                      "computation " + cid + " failed: " + failure_reason(failed_event ? failed_event : session.last_event()));
+                      "computation " + cid + " failed: " +
+                          failure_reason(failed_event ? failed_event : session.last_event()));
 
   Progress progress("results", 0, out, c.live_progress);
   auto res = session.fetch_result(cid, *consumer, c.results, progress, deadline);
