@@ -130,15 +130,14 @@ StateReport Agent::state_report() const {
   r.status = ps_.status;
   r.seq = journal_.last_seq();
   if (ps_.spec) {
-    r.items.push_back({"algorithm", ps_.algorithm.received, ps_.algorithm.bytes});
+    r.items.push_back({"algorithm", 0, "", ps_.algorithm.received, ps_.algorithm.bytes});
     if (ps_.spec->algorithm.requirements_sha3) {
-      r.items.push_back({"requirements", ps_.requirements.received, ps_.requirements.bytes});
+      r.items.push_back(
+          {"requirements", 0, "", ps_.requirements.received, ps_.requirements.bytes});
     }
     for (std::size_t i = 0; i < ps_.datasets.size(); ++i) {
-      r.items.push_back(
-          {UploadItem::dataset(static_cast<std::uint32_t>(i), ps_.spec->datasets[i].filename)
-               .describe(),
-           ps_.datasets[i].received, ps_.datasets[i].bytes});
+      r.items.push_back({"dataset", static_cast<std::uint32_t>(i), ps_.spec->datasets[i].filename,
+                         ps_.datasets[i].received, ps_.datasets[i].bytes});
     }
     for (bool served : ps_.consumers_served) {
       if (!served) ++r.consumers_pending;

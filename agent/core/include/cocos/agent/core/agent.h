@@ -81,7 +81,9 @@ struct ResultReady {
 };
 
 struct ItemStatus {
-  std::string item;  // "algorithm", "requirements", "dataset 0 (a.csv)"
+  std::string item;  // "algorithm" | "requirements" | "dataset"
+  std::uint32_t index = 0;  // datasets
+  std::string filename;     // datasets
   bool received = false;
   std::uint64_t bytes = 0;
 };
