@@ -60,7 +60,10 @@ struct Party {
 class AgentCoreTest : public ::testing::Test {
  protected:
   AgentCoreTest()
-      : algo_p(Party::make()), d0_p(Party::make()), d1_p(Party::make()), consumer(Party::make()),
+      : algo_p(Party::make()),
+        d0_p(Party::make()),
+        d1_p(Party::make()),
+        consumer(Party::make()),
         other(Party::make()) {}
 
   std::unique_ptr<Agent> open() {
@@ -144,8 +147,8 @@ TEST_F(AgentCoreTest, SignatureForAnotherItemOrComputationIsRefused) {
   // The algorithm provider's signature over the requirements statement does not pass for the
   // algorithm item.
   auto wrong_item = begin_req("c1", UploadItem::algorithm(), algo, algo_p);
-  wrong_item.signature = algo_p.sign(upload_statement("c1", UploadItem::requirements(),
-                                                      digest(HashAlg::kSha3_256, algo)));
+  wrong_item.signature = algo_p.sign(
+      upload_statement("c1", UploadItem::requirements(), digest(HashAlg::kSha3_256, algo)));
   r = a->upload_begin(wrong_item);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, "bad_signature");
@@ -160,8 +163,7 @@ TEST_F(AgentCoreTest, SignatureForAnotherItemOrComputationIsRefused) {
   EXPECT_EQ(r.error().code, "bad_signature");
   // Dataset 0's statement (index 0) reused for index 1.
   auto moved = begin_req("c1", UploadItem::dataset(1, "b.csv"), data1, d1_p);
-  moved.signature =
-      d1_p.sign(upload_statement("c1", UploadItem::dataset(0, "b.csv"), moved.sha3));
+  moved.signature = d1_p.sign(upload_statement("c1", UploadItem::dataset(0, "b.csv"), moved.sha3));
   r = a->upload_begin(moved);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, "bad_signature");

@@ -1,7 +1,8 @@
 // Configuration precedence (flag > env > file > default) and error messages for bad values.
+#include "cocos/agent/core/config.h"
+
 #include <gtest/gtest.h>
 
-#include "cocos/agent/core/config.h"
 #include "test_util.h"
 
 namespace cocos::agent {

@@ -1,11 +1,12 @@
 // EventJournal: append assigns sequence numbers, acks are cumulative and survive reopening,
 // compaction keeps unacknowledged events, a torn tail from a crash is dropped.
+#include "cocos/agent/core/event_journal.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
-#include "cocos/agent/core/event_journal.h"
 #include "test_util.h"
 
 namespace cocos::agent {

@@ -1,24 +1,22 @@
 // Every (state, event) pair of the transition table: the valid ones move, all others are refused
 // with bad_state and leave the state unchanged.
+#include "cocos/agent/core/state_machine.h"
+
 #include <gtest/gtest.h>
 
 #include <map>
 #include <utility>
 
-#include "cocos/agent/core/state_machine.h"
-
 namespace cocos::agent {
 namespace {
 
-constexpr State kAllStates[] = {State::kIdle,          State::kReceivingManifest,
-                                State::kReceivingAlgorithm, State::kReceivingData,
-                                State::kRunning,       State::kResultsReady,
-                                State::kComplete,      State::kFailed};
-constexpr Event kAllEvents[] = {Event::kStart,          Event::kManifestReceived,
-                                Event::kAlgorithmReceived, Event::kDataReceived,
-                                Event::kRunComplete,    Event::kResultsConsumed,
-                                Event::kRunFailed,      Event::kReset,
-                                Event::kStop};
+constexpr State kAllStates[] = {
+    State::kIdle,    State::kReceivingManifest, State::kReceivingAlgorithm, State::kReceivingData,
+    State::kRunning, State::kResultsReady,      State::kComplete,           State::kFailed};
+constexpr Event kAllEvents[] = {
+    Event::kStart,       Event::kManifestReceived, Event::kAlgorithmReceived, Event::kDataReceived,
+    Event::kRunComplete, Event::kResultsConsumed,  Event::kRunFailed,         Event::kReset,
+    Event::kStop};
 
 // The expected table with datasets > 0, written out independently of the implementation.
 std::map<std::pair<State, Event>, State> expected_with_datasets() {

@@ -14,7 +14,8 @@ namespace cocos::agent::testing {
 class TempDir {
  public:
   TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "cocos-agent-test-XXXXXX").string();
+    std::string tmpl =
+        (std::filesystem::temp_directory_path() / "cocos-agent-test-XXXXXX").string();
     char* p = ::mkdtemp(tmpl.data());
     path_ = p ? p : "";
   }

@@ -1,17 +1,20 @@
 // UploadSink: one-pass hashing to a staging file, resume from the durable prefix, mismatches
 // delete the partial file.
+#include "cocos/agent/core/upload_sink.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
-#include "cocos/agent/core/upload_sink.h"
 #include "cocos/common/hash.h"
 #include "test_util.h"
 
 namespace cocos::agent {
 namespace {
 
-std::span<const std::uint8_t> bytes_of(const std::string& s) { return as_bytes(s); }
+std::span<const std::uint8_t> bytes_of(const std::string& s) {
+  return as_bytes(s);
+}
 
 TEST(UploadSink, WholeUploadVerifies) {
   testing::TempDir dir;

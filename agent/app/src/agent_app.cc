@@ -2,11 +2,11 @@
 #include "agent_app.h"
 
 #include <poll.h>
+#include <spdlog/spdlog.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include "cocos/bus/curve.h"
 #include "cocos/messages/errors.h"
@@ -322,15 +322,15 @@ void AgentApp::send_notice(messages::Body body, zmq::message_t* raw) {
 
 void AgentApp::event(const EventRecord& record) {
   spdlog::info("event #{} {} {} {}", record.seq, record.state, record.status,
-               nlohmann::json(record.details).dump(-1, ' ', false,
-                                                   nlohmann::json::error_handler_t::replace));
+               nlohmann::json(record.details)
+                   .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   publish("event", to_event_body(record));
   // Startup events are journaled before the link exists; hello.ok triggers their delivery.
   if (link_) pump_events();
 }
 
-void AgentApp::log(std::string_view computation_id, std::string_view stream,
-                   std::string_view line, std::uint64_t dropped) {
+void AgentApp::log(std::string_view computation_id, std::string_view stream, std::string_view line,
+                   std::uint64_t dropped) {
   messages::Log l;
   l.computation_id = std::string(computation_id);
   l.stream = std::string(stream);
@@ -343,8 +343,7 @@ void AgentApp::log(std::string_view computation_id, std::string_view stream,
   if (connected_) send_notice(std::move(l));
 }
 
-void AgentApp::upload_credit(std::uint64_t upload_id, std::uint64_t acked,
-                             std::uint32_t credits) {
+void AgentApp::upload_credit(std::uint64_t upload_id, std::uint64_t acked, std::uint32_t credits) {
   messages::UploadCredit c;
   c.upload_id = upload_id;
   c.acked = acked;

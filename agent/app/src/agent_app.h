@@ -10,13 +10,12 @@
 // requests acknowledged cumulatively by `event.ack`.
 #pragma once
 
-#include <zmq.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <zmq.hpp>
 
 #include "attest_worker.h"
 #include "cocos/agent/core/agent.h"
@@ -77,7 +76,7 @@ class AgentApp : public Outbox {
   int signal_fd_ = -1;
 
   // Connection and reliable event delivery.
-  bool connected_ = false;       // hello.ok received on the current connection
+  bool connected_ = false;  // hello.ok received on the current connection
   bool hello_pending_ = false;
   bool ping_pending_ = false;
   std::uint64_t sent_upto_ = 0;  // highest event seq sent on this connection

@@ -1,8 +1,9 @@
 // Request dispatch: each manager request becomes one Agent call and exactly one reply. Errors
 // carry the agent's state. attestation.get runs on the attestation worker; its reply is sent
 // from the loop thread when the worker posts the result back.
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
 
 #include "agent_app.h"
 #include "cocos/messages/errors.h"
@@ -20,8 +21,7 @@ constexpr std::uint32_t kEventsSinceMax = 500;
 void AgentApp::reply_error(const bus::Incoming& in, const Error& e) {
   spdlog::info("{} #{} -> error {}: {}", messages::wire_name(in.type()), in.msg.header.id, e.code,
                e.message);
-  if (auto st = link_->reply_error(in, e.code, e.message,
-                                   std::string(state_name(agent_->state())));
+  if (auto st = link_->reply_error(in, e.code, e.message, std::string(state_name(agent_->state())));
       !st) {
     spdlog::warn("reply: {}", st.error().to_string());
   }

@@ -1,10 +1,10 @@
 // cocos-agent: parse the configuration, set up logging and signals, run the agent loop.
 #include <signal.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 #include <sys/signalfd.h>
 
 #include <cstdio>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "agent_app.h"
 #include "cocos/agent/core/config.h"

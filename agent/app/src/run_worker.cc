@@ -3,10 +3,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
+
 #include "cocos/archive/zip_writer.h"
 #include "cocos/common/hash.h"
-
-#include <filesystem>
 
 namespace cocos::agent::app {
 

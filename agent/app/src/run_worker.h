@@ -29,9 +29,8 @@ class RunWorker : public RunPort {
   void stop(std::uint64_t token) override;
 
  private:
-  static RunOutcome execute(const runner::Runner& runner, const RunSpec& spec,
-                            std::uint64_t token, LoopQueue& queue, Agent* agent,
-                            std::stop_token stop);
+  static RunOutcome execute(const runner::Runner& runner, const RunSpec& spec, std::uint64_t token,
+                            LoopQueue& queue, Agent* agent, std::stop_token stop);
 
   runner::Runner runner_;
   LoopQueue& queue_;

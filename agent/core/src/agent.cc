@@ -132,8 +132,7 @@ StateReport Agent::state_report() const {
   if (ps_.spec) {
     r.items.push_back({"algorithm", 0, "", ps_.algorithm.received, ps_.algorithm.bytes});
     if (ps_.spec->algorithm.requirements_sha3) {
-      r.items.push_back(
-          {"requirements", 0, "", ps_.requirements.received, ps_.requirements.bytes});
+      r.items.push_back({"requirements", 0, "", ps_.requirements.received, ps_.requirements.bytes});
     }
     for (std::size_t i = 0; i < ps_.datasets.size(); ++i) {
       r.items.push_back({"dataset", static_cast<std::uint32_t>(i), ps_.spec->datasets[i].filename,

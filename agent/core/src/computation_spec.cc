@@ -133,7 +133,10 @@ Result<ComputationSpec> ComputationSpec::from_json(const nlohmann::json& j) {
       s.consume_all = p == "all";
     }
     if (j.contains("timeout_s") && !j["timeout_s"].is_null()) {
-      if (!j["timeout_s"].is_number_unsigned()) return bad("timeout_s must be an unsigned integer");
+      const auto& t = j["timeout_s"];
+      if (!t.is_number_integer() || t.get<std::int64_t>() <= 0) {
+        return bad("timeout_s must be a positive integer");
+      }
       s.timeout_s = j["timeout_s"].get<std::uint64_t>();
     }
     if (j.contains("network") && j["network"].is_boolean()) s.network = j["network"].get<bool>();

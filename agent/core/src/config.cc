@@ -99,8 +99,8 @@ std::vector<OptionDef> option_table() {
       uint_opt("chunk-size", "upload chunk size offered to senders (bytes)", &C::chunk_size, 4096,
                64ULL << 20),
       uint_opt("upload-credits", "upload chunks allowed in flight", &C::upload_credits, 1, 1024),
-      uint_opt("max-upload-bytes", "largest accepted algorithm or dataset", &C::max_upload_bytes,
-               1, UINT64_MAX),
+      uint_opt("max-upload-bytes", "largest accepted algorithm or dataset", &C::max_upload_bytes, 1,
+               UINT64_MAX),
       uint_opt("unpack-max-bytes", "total size limit when unpacking a zipped dataset",
                &C::unpack_max_bytes, 1, UINT64_MAX),
       uint_opt("unpack-max-files", "entry count limit when unpacking a zipped dataset",
@@ -120,7 +120,8 @@ std::vector<OptionDef> option_table() {
                &C::max_log_line, 64, 1 << 20),
       uint_opt("max-log-lines-per-sec", "algorithm output lines forwarded per second",
                &C::max_log_lines_per_sec, 1, 100000),
-      str_opt("tcti", "vTPM TCTI, e.g. swtpm:path=/run/tpm.sock or device:/dev/tpmrm0 (empty: none)",
+      str_opt("tcti",
+              "vTPM TCTI, e.g. swtpm:path=/run/tpm.sock or device:/dev/tpmrm0 (empty: none)",
               &C::tcti),
       str_opt("snp-mode", "auto|configfs|sev-guest|simulated|off", &C::snp_mode,
               {"auto", "configfs", "sev-guest", "simulated", "off"}),
@@ -186,11 +187,12 @@ Result<ParsedConfig> parse_config(int argc, const char* const* argv,
                                   const std::map<std::string, std::string>& env) {
   const auto table = option_table();
   const AgentConfig defaults;
-  CLI::App app("cocos-agent: runs one confidential computation at a time inside a CVM, driven "
-               "over the ZeroMQ bus.\nEvery option may also be set as environment variable "
-               "COCOS_<OPTION> or in the --config file (key = value); precedence: flag > "
-               "environment > file > default.",
-               "cocos-agent");
+  CLI::App app(
+      "cocos-agent: runs one confidential computation at a time inside a CVM, driven "
+      "over the ZeroMQ bus.\nEvery option may also be set as environment variable "
+      "COCOS_<OPTION> or in the --config file (key = value); precedence: flag > "
+      "environment > file > default.",
+      "cocos-agent");
   app.set_version_flag("--version", "cocos-agent 0.1.0");
   std::map<std::string, std::string> cli;
   std::map<std::string, CLI::Option*> opts;
@@ -198,7 +200,8 @@ Result<ParsedConfig> parse_config(int argc, const char* const* argv,
   app.add_option("--config", config_path, "config file (key = value lines) [env COCOS_CONFIG]");
   for (const auto& d : table) {
     std::string def = d.show_default(defaults);
-    std::string help = d.help + " [env " + env_name(d.name) + (def.empty() ? "" : ", default " + def) + "]";
+    std::string help =
+        d.help + " [env " + env_name(d.name) + (def.empty() ? "" : ", default " + def) + "]";
     opts[d.name] = app.add_option("--" + d.name, cli[d.name], help);
   }
   ParsedConfig out;

@@ -81,7 +81,7 @@ struct ResultReady {
 };
 
 struct ItemStatus {
-  std::string item;  // "algorithm" | "requirements" | "dataset"
+  std::string item;         // "algorithm" | "requirements" | "dataset"
   std::uint32_t index = 0;  // datasets
   std::string filename;     // datasets
   bool received = false;

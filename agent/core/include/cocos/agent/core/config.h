@@ -22,8 +22,8 @@ struct AgentConfig {
   // identity and bus
   std::string agent_id;
   std::string manager = "tcp://127.0.0.1:7001";
-  std::string pub_bind;     // bind the PUB socket here ("" = do not bind)
-  std::string pub_connect;  // or connect it to a manager-side XSUB ("" = do not connect)
+  std::string pub_bind;           // bind the PUB socket here ("" = do not bind)
+  std::string pub_connect;        // or connect it to a manager-side XSUB ("" = do not connect)
   std::string curve_manager_key;  // file: the manager's CURVE public key (z85 or 32 raw bytes)
   std::string curve_key;          // file: this agent's CURVE secret key
   std::string work_dir = "/var/lib/cocos/agent";
@@ -46,7 +46,7 @@ struct AgentConfig {
   std::size_t max_log_line = 4096;
   std::uint32_t max_log_lines_per_sec = 200;
   // attestation
-  std::string tcti;  // "" = no vTPM
+  std::string tcti;               // "" = no vTPM
   std::string snp_mode = "auto";  // auto | configfs | sev-guest | simulated | off
   std::string snp_sim_dir;
   std::string igvm;
