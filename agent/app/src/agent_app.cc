@@ -45,10 +45,8 @@ Status AgentApp::init(int signal_fd) {
 
   // Attestation: what this platform can prove. A missing TPM/SNP is not an error (the
   // capability is simply not offered); a forced mode that is absent is.
-  auto acfg = attester_config(config_);
-  if (!acfg) return acfg.take_error();
-  auto att = attestation::Attester::create(std::move(*acfg));
-  if (!att) return make_error(att.error().code, "attestation: " + att.error().message);
+  auto att = AttestationAdapter::create(config_);
+  if (!att) return att.take_error();
   attester_ = std::move(*att);
   attest_worker_ = std::make_unique<AttestWorker>();
 
@@ -68,35 +66,35 @@ Status AgentApp::init(int signal_fd) {
     bus_key_ = *raw;
     lo.curve_client = bus::CurveClientKeys{*kp, *server};
   }
+  auto link = bus::AgentLink::connect(ctx_, config_.manager, config_.agent_id, lo);
+  if (!link) return make_error(link.error().code, "manager link: " + link.error().message);
+  link_.emplace(std::move(*link));
   try {
-    zmq::socket_t dealer(ctx_, zmq::socket_type::dealer);
-    dealer.set(zmq::sockopt::routing_id, config_.agent_id);
-    bus::apply_options(dealer, lo, false);
     // Each (re)connection is announced on an inproc PAIR so that hello is re-sent: a restarted
     // manager learns who we are and which events we still hold.
     const std::string mon = "inproc://agent-monitor";
-    if (zmq_socket_monitor(dealer.handle(), mon.c_str(),
+    if (zmq_socket_monitor(link_->channel().socket().handle(), mon.c_str(),
                            ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED) != 0) {
       return make_error("io_error", "zmq_socket_monitor failed");
     }
     monitor_.emplace(ctx_, zmq::socket_type::pair);
     monitor_->connect(mon);
-    dealer.connect(config_.manager);
-    link_.emplace(std::move(dealer), false, lo);
-
-    if (!config_.pub_bind.empty() || !config_.pub_connect.empty()) {
-      pub_.emplace(ctx_, zmq::socket_type::pub);
-      pub_->set(zmq::sockopt::linger, 200);
-      pub_->set(zmq::sockopt::sndhwm, 10000);
-      if (!config_.pub_bind.empty()) {
-        auto ep = bus::bind_endpoint(*pub_, config_.pub_bind);
-        if (!ep) return make_error(ep.error().code, "pub-bind: " + ep.error().message);
-        spdlog::info("events published on {}", *ep);
-      }
-      if (!config_.pub_connect.empty()) pub_->connect(config_.pub_connect);
-    }
   } catch (const zmq::error_t& e) {
-    return make_error("io_error", std::string("bus: ") + e.what());
+    return make_error("io_error", std::string("bus monitor: ") + e.what());
+  }
+  bus::LinkOptions po;
+  if (lo.curve_client) po.curve_server = lo.curve_client->own;  // PUB is a CURVE server
+  if (!config_.pub_bind.empty()) {
+    auto p = bus::EventPublisher::bind(ctx_, config_.pub_bind, config_.agent_id, po);
+    if (!p) return make_error(p.error().code, "pub-bind: " + p.error().message);
+    pub_.emplace(std::move(*p));
+    spdlog::info("events published on {}", pub_->endpoint());
+  } else if (!config_.pub_connect.empty()) {
+    bus::LinkOptions cpo;
+    cpo.curve_client = lo.curve_client;
+    auto p = bus::EventPublisher::connect(ctx_, config_.pub_connect, config_.agent_id, cpo);
+    if (!p) return make_error(p.error().code, "pub-connect: " + p.error().message);
+    pub_.emplace(std::move(*p));
   }
 
   AgentOptions ao;
@@ -136,14 +134,14 @@ int AgentApp::run() {
   last_ack_progress_ = bus::Clock::now();
   for (;;) {
     zmq::pollitem_t items[] = {
-        {link_->socket().handle(), 0, ZMQ_POLLIN, 0},
+        {link_->channel().socket().handle(), 0, ZMQ_POLLIN, 0},
         {monitor_->handle(), 0, ZMQ_POLLIN, 0},
         {nullptr, queue_->fd(), ZMQ_POLLIN, 0},
         {nullptr, signal_fd_, ZMQ_POLLIN, 0},
     };
     auto now = bus::Clock::now();
     auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_tick_ - now);
-    if (auto t = link_->poll_timeout(now); t && *t < wait) wait = *t;
+    if (auto t = link_->channel().poll_timeout(now); t && *t < wait) wait = *t;
     if (wait.count() < 0) wait = std::chrono::milliseconds(0);
     try {
       zmq::poll(items, 4, wait);
@@ -165,7 +163,7 @@ int AgentApp::run() {
       auto n = link_->dispatch([this](bus::Incoming&& in) { on_message(std::move(in)); });
       if (!n) spdlog::warn("bus: {}", n.error().to_string());
     }
-    link_->expire();
+    link_->channel().expire();
     if (bus::Clock::now() >= next_tick_) {
       tick();
       next_tick_ = bus::Clock::now() + config_.heartbeat;
@@ -210,7 +208,7 @@ void AgentApp::send_hello() {
   h.bus_key = bus_key_;
   hello_pending_ = true;
   auto sent = link_->request(
-      "", messages::make_header(messages::MessageType::kHello, 0, agent_->computation_id()), h,
+      messages::make_header(messages::MessageType::kHello, 0, agent_->computation_id()), h,
       kRequestTimeout, [this](Result<bus::Incoming> r) {
         hello_pending_ = false;
         if (!r) {
@@ -246,7 +244,7 @@ void AgentApp::pump_events() {
     if (next.empty()) break;
     const EventRecord r = next.front();
     auto sent = link_->request(
-        "", messages::make_header(messages::MessageType::kEvent, 0, r.computation_id),
+        messages::make_header(messages::MessageType::kEvent, 0, r.computation_id),
         to_event_body(r), kRequestTimeout, [this](Result<bus::Incoming> reply) {
           if (events_in_flight_ > 0) --events_in_flight_;
           if (reply) {
@@ -281,7 +279,7 @@ void AgentApp::tick() {
   if (ping_pending_) return;
   ping_pending_ = true;
   auto sent = link_->request(
-      "", messages::make_header(messages::MessageType::kPing, 0, agent_->computation_id()),
+      messages::make_header(messages::MessageType::kPing, 0, agent_->computation_id()),
       messages::Ping{}, 3 * config_.heartbeat, [this](Result<bus::Incoming> r) {
         ping_pending_ = false;
         if (!r) {
@@ -295,27 +293,20 @@ void AgentApp::tick() {
 
 // --- Outbox --------------------------------------------------------------------------------
 
-void AgentApp::publish(std::string_view type, const messages::Body& body) {
+void AgentApp::publish(const messages::Body& body) {
   if (!pub_) return;
-  auto frames = messages::encode_message(
+  messages::Envelope env{
       messages::make_header(messages::type_of(body), 0, agent_ ? agent_->computation_id() : ""),
-      body);
-  const std::string topic = "cocos." + config_.agent_id + "." + std::string(type);
-  try {
-    // PUB never blocks: a slow subscriber loses messages (the reliable path is the DEALER).
-    pub_->send(zmq::buffer(topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
-    pub_->send(zmq::buffer(frames.header), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
-    pub_->send(zmq::buffer(frames.body), zmq::send_flags::dontwait);
-  } catch (const zmq::error_t& e) {
-    spdlog::warn("pub: {}", e.what());
-  }
+      body};
+  // PUB never blocks: a slow subscriber loses messages (the reliable path is the DEALER).
+  if (auto st = pub_->publish(env); !st) spdlog::warn("pub: {}", st.error().to_string());
 }
 
 void AgentApp::send_notice(messages::Body body, zmq::message_t* raw) {
-  messages::Envelope env{messages::make_header(messages::type_of(body), link_->next_id(),
+  messages::Envelope env{messages::make_header(messages::type_of(body), link_->channel().next_id(),
                                                agent_ ? agent_->computation_id() : ""),
                          std::move(body)};
-  if (auto st = link_->send("", env, raw); !st) {
+  if (auto st = link_->send(env, raw); !st) {
     spdlog::warn("send {}: {}", messages::wire_name(env.header.type), st.error().to_string());
   }
 }
@@ -324,7 +315,7 @@ void AgentApp::event(const EventRecord& record) {
   spdlog::info("event #{} {} {} {}", record.seq, record.state, record.status,
                nlohmann::json(record.details)
                    .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-  publish("event", to_event_body(record));
+  publish(to_event_body(record));
   // Startup events are journaled before the link exists; hello.ok triggers their delivery.
   if (link_) pump_events();
 }
@@ -337,7 +328,7 @@ void AgentApp::log(std::string_view computation_id, std::string_view stream, std
   l.line = std::string(line);
   l.dropped = dropped;
   spdlog::debug("[{}] {}", stream, line);
-  publish("log", l);
+  publish(l);
   // Logs are notices: while the manager is away they would only fill the queue, so the PUB copy
   // is all they get.
   if (connected_) send_notice(std::move(l));

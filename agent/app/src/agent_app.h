@@ -20,8 +20,9 @@
 #include "attest_worker.h"
 #include "cocos/agent/core/agent.h"
 #include "cocos/agent/core/config.h"
-#include "cocos/attestation/attester.h"
-#include "cocos/bus/channel.h"
+#include "attestation_adapter.h"
+#include "cocos/bus/agent_link.h"
+#include "cocos/bus/pubsub.h"
 #include "cocos/messages/codec.h"
 #include "loop_queue.h"
 #include "run_worker.h"
@@ -53,7 +54,7 @@ class AgentApp : public Outbox {
   void handle_request(bus::Incoming& in);
   void reply_error(const bus::Incoming& in, const Error& e);
   void send_notice(messages::Body body, zmq::message_t* raw = nullptr);
-  void publish(std::string_view type, const messages::Body& body);
+  void publish(const messages::Body& body);
   void send_hello();
   void pump_events();
   void tick();
@@ -64,12 +65,11 @@ class AgentApp : public Outbox {
   AgentConfig config_;
   zmq::context_t ctx_;
   std::unique_ptr<LoopQueue> queue_;
-  std::unique_ptr<attestation::Attester> attester_;
-  std::string attester_note_;
+  std::unique_ptr<AttestationAdapter> attester_;
   std::unique_ptr<RunWorker> runs_;
   std::unique_ptr<AttestWorker> attest_worker_;
-  std::optional<bus::Channel> link_;
-  std::optional<zmq::socket_t> pub_;
+  std::optional<bus::AgentLink> link_;
+  std::optional<bus::EventPublisher> pub_;
   std::optional<zmq::socket_t> monitor_;
   std::unique_ptr<Agent> agent_;
   Bytes bus_key_;

@@ -21,7 +21,7 @@ constexpr std::uint32_t kEventsSinceMax = 500;
 void AgentApp::reply_error(const bus::Incoming& in, const Error& e) {
   spdlog::info("{} #{} -> error {}: {}", messages::wire_name(in.type()), in.msg.header.id, e.code,
                e.message);
-  if (auto st = link_->reply_error(in, e.code, e.message, std::string(state_name(agent_->state())));
+  if (auto st = link_->channel().reply_error(in, e.code, e.message, std::string(state_name(agent_->state())));
       !st) {
     spdlog::warn("reply: {}", st.error().to_string());
   }
@@ -96,10 +96,9 @@ void AgentApp::handle_request(bus::Incoming& in) {
       }
       reply(messages::Ok{});
       // PCR16 measurement of the accepted manifest (cocos does the same), off the loop thread.
-      const auto caps = attester_->capabilities();
-      if (std::find(caps.begin(), caps.end(), "vtpm") != caps.end()) {
+      if (attester_->has_vtpm()) {
         std::string canonical = messages::canonical_manifest_json(m);
-        attestation::Attester* att = attester_.get();
+        AttestationAdapter* att = attester_.get();
         attest_worker_->submit([att, canonical] {
           if (auto st = att->extend_manifest_measurement(as_bytes(canonical)); !st) {
             spdlog::warn("PCR16 manifest measurement: {}", st.error().to_string());
@@ -220,17 +219,6 @@ void AgentApp::handle_request(bus::Incoming& in) {
 }
 
 void AgentApp::start_attestation(const bus::Incoming& in, const messages::AttestationGet& req) {
-  auto platform = attestation::parse_platform(req.type);
-  if (!platform) {
-    reply_error(in, platform.error());
-    return;
-  }
-  attestation::AttestationRequest ar;
-  ar.type = *platform;
-  ar.tee_nonce = req.tee_nonce;
-  ar.vtpm_nonce = req.vtpm_nonce;
-  ar.bind_bus_key = req.bind_bus_key;
-  ar.bus_key = bus_key_;
   if (req.bind_bus_key && bus_key_.empty()) {
     reply_error(in, make_error("attestation_unavailable",
                                "bind_bus_key needs CURVE (this agent runs without a bus key)"));
@@ -238,35 +226,19 @@ void AgentApp::start_attestation(const bus::Incoming& in, const messages::Attest
   }
   // What the reply needs once the worker is done: the request's header (id, cid).
   const messages::Header header = in.msg.header;
-  attestation::Attester* att = attester_.get();
+  AttestationAdapter* att = attester_.get();
   LoopQueue* q = queue_.get();
-  bool queued = attest_worker_->submit([this, att, q, ar, header] {
-    auto ev = att->attest(ar);
+  const Bytes bus_key = bus_key_;
+  bool queued = attest_worker_->submit([this, att, q, req, header, bus_key] {
+    auto ev = att->attest(req, bus_key);
     q->post([this, header, ev = std::move(ev)]() mutable {
-      bus::Incoming fake;
-      fake.msg.header = header;
+      bus::Incoming answered;
+      answered.msg.header = header;
       if (!ev) {
-        reply_error(fake, ev.error());
+        reply_error(answered, ev.error());
         return;
       }
-      messages::Evidence e;
-      e.platform = ev->platform;
-      e.simulated = ev->simulated;
-      e.tee_nonce = ev->tee_nonce;
-      e.vtpm_nonce = ev->vtpm_nonce;
-      e.snp_report = ev->snp_report;
-      e.certs = ev->certs;
-      e.ak_public = ev->ak_public;
-      if (ev->quotes) {
-        std::vector<messages::Quote> qs;
-        for (const auto& q : *ev->quotes) {
-          qs.push_back(messages::Quote{q.hash_alg, q.attest, q.signature, q.pcrs});
-        }
-        e.quotes = std::move(qs);
-      }
-      e.bus_key = ev->bus_key;
-      e.binding = ev->binding;
-      if (auto st = link_->reply(fake, std::move(e)); !st) {
+      if (auto st = link_->reply(answered, std::move(*ev)); !st) {
         spdlog::warn("evidence reply: {}", st.error().to_string());
       }
     });

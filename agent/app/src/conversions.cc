@@ -7,9 +7,6 @@
 #include <sstream>
 
 #include "cocos/archive/zip_extract.h"
-#ifdef COCOS_AGENT_HAVE_IGVM
-#include "cocos/igvm/measure.h"
-#endif
 
 namespace cocos::agent::app {
 
@@ -19,46 +16,6 @@ std::vector<std::string> split_words(const std::string& s) {
   std::string w;
   while (in >> w) out.push_back(w);
   return out;
-}
-
-Result<attestation::AttesterConfig> attester_config(const AgentConfig& c) {
-  attestation::AttesterConfig a;
-  if (c.snp_mode == "auto") {
-    a.snp = attestation::SnpMode::kAuto;
-  } else if (c.snp_mode == "configfs") {
-    a.snp = attestation::SnpMode::kConfigfsTsm;
-  } else if (c.snp_mode == "sev-guest") {
-    a.snp = attestation::SnpMode::kSevGuest;
-  } else if (c.snp_mode == "simulated") {
-    a.snp = attestation::SnpMode::kSimulated;
-  } else {
-    a.snp = attestation::SnpMode::kDisabled;
-  }
-  a.tsm.vmpl = c.vmpl;
-  a.sev_guest.vmpl = c.vmpl;
-  a.vtpm = !c.tcti.empty();
-  if (a.vtpm) a.tcti = c.tcti;
-  if (a.snp == attestation::SnpMode::kSimulated) {
-    attestation::SimulatedSnpConfig sim;
-    sim.dir = c.snp_sim_dir;
-    sim.vmpl = c.vmpl;
-    if (!c.igvm.empty()) {
-#ifdef COCOS_AGENT_HAVE_IGVM
-      auto d = igvm::snp_launch_digest_from_file(c.igvm);
-      if (!d) return make_error("bad_config", "igvm " + c.igvm + ": " + d.error().message);
-      if (d->size() != sim.measurement.size()) {
-        return make_error("bad_config", "igvm: launch digest is not 48 bytes");
-      }
-      std::copy(d->begin(), d->end(), sim.measurement.begin());
-#else
-      return make_error("bad_config", "this build cannot measure IGVM files (no cocos_igvm)");
-#endif
-    } else {
-      spdlog::warn("SIMULATED SNP without --igvm: MEASUREMENT is all zeros");
-    }
-    a.simulated = sim;
-  }
-  return a;
 }
 
 runner::RunnerConfig runner_config(const AgentConfig& c) {

@@ -7,15 +7,10 @@
 
 #include "cocos/agent/core/config.h"
 #include "cocos/agent/core/event_journal.h"
-#include "cocos/attestation/attester.h"
 #include "cocos/messages/bodies.h"
 #include "cocos/runner/runner.h"
 
 namespace cocos::agent::app {
-
-// snp-mode/tcti/vmpl/snp-sim-dir/igvm -> AttesterConfig. The simulated SNP's MEASUREMENT is the
-// launch digest of --igvm (all zeros, with a warning, when no IGVM file is given).
-Result<attestation::AttesterConfig> attester_config(const AgentConfig& c);
 
 runner::RunnerConfig runner_config(const AgentConfig& c);
 
