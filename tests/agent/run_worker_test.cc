@@ -122,7 +122,7 @@ TEST_F(RunWorkerTest, NonZeroExitFailsWithTheCode) {
 }
 
 TEST_F(RunWorkerTest, TimeoutKillsTheRun) {
-  start("hang", "#!/bin/sh\nsleep 600\n", 1);
+  start("hang", "#!/bin/sh\nexec sleep 600\n", 1);
   loop_while(State::kRunning);
   ASSERT_EQ(agent->state(), State::kFailed);
   EXPECT_EQ(out.events.back().details.at("timed_out"), "true");
@@ -130,7 +130,7 @@ TEST_F(RunWorkerTest, TimeoutKillsTheRun) {
 }
 
 TEST_F(RunWorkerTest, StopDuringRunReturnsToReceivingManifest) {
-  start("stopme", "#!/bin/sh\necho started\nsleep 600\n");
+  start("stopme", "#!/bin/sh\necho started\nexec sleep 600\n");
   ASSERT_TRUE(agent->stop("test").ok());
   EXPECT_EQ(agent->state(), State::kReceivingManifest);
   // The worker's late report is ignored; a new computation can start at once.
