@@ -6,6 +6,7 @@
 
 #include "bus_harness.h"
 #include "cocos/archive/zip_extract.h"
+#include "cocos/archive/zip_writer.h"
 #include "cocos/messages/manifest.h"
 
 namespace cocos::agent::testing {
@@ -19,15 +20,21 @@ class AgentBusTest : public ::testing::Test {
   }
   void TearDown() override {
     agent.kill(SIGKILL);
-    if (HasFailure()) std::fprintf(stderr, "--- agent log ---\n%s\n", read_text(log_path()).c_str());
+    if (HasFailure())
+      std::fprintf(stderr, "--- agent log ---\n%s\n", read_text(log_path()).c_str());
   }
   std::string log_path() const { return dir.path() + "/agent.log"; }
 
   void start_agent() {
-    const std::vector<std::string> args = {
-        "--agent-id", mgr.agent_id, "--manager", mgr.endpoint(), "--work-dir",
-        dir.path() + "/work", "--log-level", "debug", "--heartbeat", "1", "--snp-mode", "off",
-        "--chunk-size", "4096", "--upload-credits", "4", "--default-timeout", "30"};
+    const std::vector<std::string> args = {"--agent-id",        mgr.agent_id,
+                                           "--manager",         mgr.endpoint(),
+                                           "--work-dir",        dir.path() + "/work",
+                                           "--log-level",       "debug",
+                                           "--heartbeat",       "1",
+                                           "--snp-mode",        "off",
+                                           "--chunk-size",      "4096",
+                                           "--upload-credits",  "4",
+                                           "--default-timeout", "30"};
     ASSERT_TRUE(agent.start(args, log_path()));
     const std::size_t hellos = mgr.hellos.size();
     ASSERT_TRUE(mgr.wait_for([&] { return mgr.hellos.size() > hellos; })) << "no hello";
@@ -36,14 +43,16 @@ class AgentBusTest : public ::testing::Test {
   // Manifest JSON -> messages::Manifest (the same parser the manager uses).
   messages::Manifest manifest(const std::string& id, const std::vector<std::string>& datasets,
                               const std::string& algo, std::optional<int> timeout = {},
-                              const std::string& policy = "all") {
+                              const std::string& policy = "all", bool decompress = false) {
     std::string j = "{\"id\":\"" + id + "\",\"name\":\"t\",\"algorithm\":{\"hash\":\"" +
-                    to_hex(digest(HashAlg::kSha3_256, algo)) + "\",\"userKey\":" +
-                    nlohmann_quote(algo_p.pem) + ",\"algo_type\":\"bin\"},\"datasets\":[";
+                    to_hex(digest(HashAlg::kSha3_256, algo)) +
+                    "\",\"userKey\":" + nlohmann_quote(algo_p.pem) +
+                    ",\"algo_type\":\"bin\"},\"datasets\":[";
     for (std::size_t i = 0; i < datasets.size(); ++i) {
       j += (i ? "," : "") + std::string("{\"hash\":\"") +
-           to_hex(digest(HashAlg::kSha3_256, datasets[i])) + "\",\"userKey\":" +
-           nlohmann_quote(data_p[i].pem) + ",\"filename\":\"d" + std::to_string(i) + ".csv\"}";
+           to_hex(digest(HashAlg::kSha3_256, datasets[i])) +
+           "\",\"userKey\":" + nlohmann_quote(data_p[i].pem) + ",\"filename\":\"d" +
+           std::to_string(i) + ".csv\"" + (decompress ? ",\"decompress\":true}" : "}");
     }
     j += "],\"result_consumers\":[{\"userKey\":" + nlohmann_quote(consumer.pem) +
          "},{\"userKey\":" + nlohmann_quote(consumer2.pem) + "}],\"consume_policy\":\"" + policy +
@@ -84,8 +93,8 @@ class AgentBusTest : public ::testing::Test {
     return FakeManager::error_code(mgr.call(p, m.id));
   }
   std::string upload_algo(const std::string& cid, const std::string& algo) {
-    return FakeManager::error_code(mgr.upload(begin(cid, UploadItem::algorithm(), algo, algo_p),
-                                              algo, cid));
+    return FakeManager::error_code(
+        mgr.upload(begin(cid, UploadItem::algorithm(), algo, algo_p), algo, cid));
   }
   std::string upload_data(const std::string& cid, std::uint32_t i, const std::string& content) {
     return FakeManager::error_code(mgr.upload(
@@ -301,12 +310,47 @@ TEST_F(AgentBusTest, MalformedAndOversizeMessagesGetErrorsAndTheAgentKeepsServin
   auto frames = messages::encode_message(messages::make_header(messages::MessageType::kPing, 0),
                                          messages::Ping{});
   send_raw(frames.header, std::string(5 * 1024 * 1024, '\x80'));
-  ASSERT_TRUE(mgr.wait_for(
-      [&] { return mgr.ep().channel().counters().late_replies >= before + 2; }));
+  ASSERT_TRUE(
+      mgr.wait_for([&] { return mgr.ep().channel().counters().late_replies >= before + 2; }));
   // A request the agent does not serve.
   EXPECT_EQ(FakeManager::error_code(mgr.call(messages::Hello{})), "unknown_type");
   EXPECT_EQ(FakeManager::error_code(mgr.call(messages::Ping{})), "");
   EXPECT_EQ(state(), "receivingManifest");
+}
+
+TEST_F(AgentBusTest, ZippedDatasetIsUnpackedIntoDatasets) {
+  TempDir src;
+  std::filesystem::create_directories(src.path() + "/in/sub");
+  write_text(src.path() + "/in/x.csv", "4\n");
+  write_text(src.path() + "/in/sub/y.csv", "5\n");
+  ASSERT_TRUE(archive::write_dir_zip(src.path() + "/in", src.path() + "/in.zip").ok());
+  const std::string zip = read_text(src.path() + "/in.zip");
+  const std::string algo =
+      "#!/bin/sh\ncat \"$DATASETS_DIR/x.csv\" \"$DATASETS_DIR/sub/y.csv\" > \"$RESULTS_DIR/all\"\n"
+      "ls \"$DATASETS_DIR\" > \"$RESULTS_DIR/listing\"\n";
+  ASSERT_EQ(put(manifest("zip", {zip}, algo, {}, "first", true)), "");
+  ASSERT_EQ(upload_algo("zip", algo), "");
+  ASSERT_EQ(upload_data("zip", 0, zip), "");
+  ASSERT_TRUE(mgr.wait_event("resultsReady", "ready"));
+  ASSERT_EQ(mgr.fetch_result(consumer, "zip"), "");
+  TempDir out;
+  write_text(out.path() + "/r.zip", mgr.result);
+  ASSERT_TRUE(archive::extract_zip(out.path() + "/r.zip", out.path() + "/r").ok());
+  EXPECT_EQ(read_text(out.path() + "/r/all"), "4\n5\n");
+  EXPECT_EQ(read_text(out.path() + "/r/listing"), "sub\nx.csv\n");
+}
+
+TEST_F(AgentBusTest, RestartedManagerGetsTheEventsReplayed) {
+  const std::string algo = "#!/bin/sh\nexit 0\n";
+  ASSERT_EQ(put(manifest("mr", {}, algo)), "");
+  ASSERT_EQ(upload_algo("mr", algo), "");
+  ASSERT_TRUE(mgr.wait_event("resultsReady", "ready"));
+  const std::size_t count = mgr.events.size();
+  ASSERT_TRUE(mgr.restart());
+  ASSERT_TRUE(mgr.wait_for([&] { return mgr.events.size() >= count; }));
+  EXPECT_EQ(mgr.events.front().seq, 1u);
+  EXPECT_TRUE(mgr.has_event("resultsReady", "ready"));
+  EXPECT_EQ(mgr.hellos.back().state, "resultsReady");
 }
 
 TEST_F(AgentBusTest, EventsSinceReplaysInBoundedBatches) {

@@ -4,6 +4,7 @@
 // and logs, and offers blocking helpers (call, upload, fetch_result) bounded by a deadline.
 #pragma once
 
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -14,6 +15,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 #include <zmq.hpp>
 
@@ -46,8 +48,7 @@ class AgentProcess {
     cargv.push_back(nullptr);
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND,
-                                     0644);
+    posix_spawn_file_actions_addopen(&fa, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     posix_spawn_file_actions_adddup2(&fa, 1, 2);
     int rc = posix_spawn(&pid_, cargv[0], &fa, nullptr, cargv.data(), environ);
     posix_spawn_file_actions_destroy(&fa);
@@ -79,11 +80,31 @@ struct Party {
 // A manager that answers the agent's requests and records what it sends.
 class FakeManager {
  public:
-  FakeManager() : ctx_(1) {
-    auto ep = bus::ManagerEndpoint::bind(ctx_, "tcp://127.0.0.1:*");
+  explicit FakeManager(const std::string& endpoint = "tcp://127.0.0.1:*") : ctx_(1) {
+    auto ep = bus::ManagerEndpoint::bind(ctx_, endpoint);
     if (ep) ep_.emplace(std::move(*ep));
   }
   bool ok() const { return ep_.has_value(); }
+
+  // A manager restart that lost everything: same endpoint, empty store (acked 0).
+  bool restart() {
+    const std::string e = ep_->endpoint();
+    ep_.reset();
+    events.clear();
+    hellos.clear();
+    logs.clear();
+    acked = 0;
+    // libzmq closes the old listener asynchronously: retry the bind until the port is free.
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      auto ep = bus::ManagerEndpoint::bind(ctx_, e);
+      if (ep) {
+        ep_.emplace(std::move(*ep));
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
   const std::string& endpoint() const { return ep_->endpoint(); }
   bus::ManagerEndpoint& ep() { return *ep_; }
 
@@ -171,9 +192,9 @@ class FakeManager {
       messages::UploadChunk c;
       c.upload_id = ready.upload_id;
       c.offset = off;
-      messages::Envelope env{messages::make_header(messages::MessageType::kUploadChunk,
-                                                   ep_->channel().next_id(), cid),
-                             c};
+      messages::Envelope env{
+          messages::make_header(messages::MessageType::kUploadChunk, ep_->channel().next_id(), cid),
+          c};
       if (auto st = ep_->send(agent_id, env, &raw); !st) return st.take_error();
       off += n;
       ++sent;
@@ -196,8 +217,8 @@ class FakeManager {
     const Bytes challenge = ch->body<messages::Challenge>()->challenge;
     messages::ResultGet get;
     get.consumer_key = consumer.pem;
-    get.signature = consumer.sign(
-        result_challenge_statement(sign_cid.empty() ? cid : sign_cid, challenge));
+    get.signature =
+        consumer.sign(result_challenge_statement(sign_cid.empty() ? cid : sign_cid, challenge));
     auto ready = call(get, cid);
     if (error_code(ready) != "") return error_code(ready);
     const auto rr = *ready->body<messages::ResultReady>();

@@ -17,8 +17,6 @@ namespace cocos::agent::app {
 namespace {
 
 constexpr std::size_t kEventsInFlight = 32;
-constexpr std::uint32_t kEventsSinceDefault = 100;
-constexpr std::uint32_t kEventsSinceMax = 500;
 constexpr auto kRequestTimeout = std::chrono::seconds(10);
 constexpr const char* kVersion = "0.1.0";
 
@@ -223,8 +221,9 @@ void AgentApp::send_hello() {
         }
         connected_ = true;
         agent_->manager_acked(ok->acked_seq);
-        // Everything after what the manager holds goes (again) on this connection.
-        sent_upto_ = agent_->journal().acked_seq();
+        // Everything after what the manager holds goes (again) on this connection, as far as
+        // the journal still has it (a manager that lost its store gets the retained history).
+        sent_upto_ = std::min(ok->acked_seq, agent_->journal().last_seq());
         events_in_flight_ = 0;
         last_ack_progress_ = bus::Clock::now();
         spdlog::info("manager holds events up to {}; {} to send", ok->acked_seq,
@@ -243,18 +242,18 @@ void AgentApp::pump_events() {
     auto next = agent_->journal().since(sent_upto_, 1, nullptr);
     if (next.empty()) break;
     const EventRecord r = next.front();
-    auto sent = link_->request(
-        messages::make_header(messages::MessageType::kEvent, 0, r.computation_id),
-        to_event_body(r), kRequestTimeout, [this](Result<bus::Incoming> reply) {
-          if (events_in_flight_ > 0) --events_in_flight_;
-          if (reply) {
-            if (const auto* ack = reply->body<messages::EventAck>()) {
-              agent_->events_acked(ack->seq);
-              last_ack_progress_ = bus::Clock::now();
-            }
-          }
-          pump_events();
-        });
+    auto sent =
+        link_->request(messages::make_header(messages::MessageType::kEvent, 0, r.computation_id),
+                       to_event_body(r), kRequestTimeout, [this](Result<bus::Incoming> reply) {
+                         if (events_in_flight_ > 0) --events_in_flight_;
+                         if (reply) {
+                           if (const auto* ack = reply->body<messages::EventAck>()) {
+                             agent_->events_acked(ack->seq);
+                             last_ack_progress_ = bus::Clock::now();
+                           }
+                         }
+                         pump_events();
+                       });
     if (!sent) {
       spdlog::warn("event {}: {}", r.seq, sent.error().to_string());
       break;

@@ -18,9 +18,9 @@
 #include <zmq.hpp>
 
 #include "attest_worker.h"
+#include "attestation_adapter.h"
 #include "cocos/agent/core/agent.h"
 #include "cocos/agent/core/config.h"
-#include "attestation_adapter.h"
 #include "cocos/bus/agent_link.h"
 #include "cocos/bus/pubsub.h"
 #include "cocos/messages/codec.h"

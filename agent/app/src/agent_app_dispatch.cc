@@ -21,7 +21,8 @@ constexpr std::uint32_t kEventsSinceMax = 500;
 void AgentApp::reply_error(const bus::Incoming& in, const Error& e) {
   spdlog::info("{} #{} -> error {}: {}", messages::wire_name(in.type()), in.msg.header.id, e.code,
                e.message);
-  if (auto st = link_->channel().reply_error(in, e.code, e.message, std::string(state_name(agent_->state())));
+  if (auto st = link_->channel().reply_error(in, e.code, e.message,
+                                             std::string(state_name(agent_->state())));
       !st) {
     spdlog::warn("reply: {}", st.error().to_string());
   }

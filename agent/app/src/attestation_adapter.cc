@@ -77,7 +77,9 @@ Result<std::unique_ptr<AttestationAdapter>> AttestationAdapter::create(const Age
 std::vector<std::string> AttestationAdapter::capabilities() const {
   return impl_->attester->capabilities();
 }
-bool AttestationAdapter::simulated() const { return impl_->attester->simulated(); }
+bool AttestationAdapter::simulated() const {
+  return impl_->attester->simulated();
+}
 bool AttestationAdapter::has_vtpm() const {
   auto caps = capabilities();
   return std::find(caps.begin(), caps.end(), "vtpm") != caps.end();
@@ -124,14 +126,20 @@ struct AttestationAdapter::Impl {};
 
 Result<std::unique_ptr<AttestationAdapter>> AttestationAdapter::create(const AgentConfig& config) {
   if (config.snp_mode != "auto" && config.snp_mode != "off") {
-    return make_error("bad_config", "this build has no attestation library (snp-mode " +
-                                        config.snp_mode + ")");
+    return make_error("bad_config",
+                      "this build has no attestation library (snp-mode " + config.snp_mode + ")");
   }
   return std::unique_ptr<AttestationAdapter>(new AttestationAdapter(std::make_unique<Impl>()));
 }
-std::vector<std::string> AttestationAdapter::capabilities() const { return {}; }
-bool AttestationAdapter::simulated() const { return false; }
-bool AttestationAdapter::has_vtpm() const { return false; }
+std::vector<std::string> AttestationAdapter::capabilities() const {
+  return {};
+}
+bool AttestationAdapter::simulated() const {
+  return false;
+}
+bool AttestationAdapter::has_vtpm() const {
+  return false;
+}
 Status AttestationAdapter::extend_manifest_measurement(std::span<const std::uint8_t>) {
   return make_error("attestation_unavailable", "built without the attestation library");
 }

@@ -25,7 +25,7 @@ struct AgentConfig {
   std::string pub_bind;           // bind the PUB socket here ("" = do not bind)
   std::string pub_connect;        // or connect it to a manager-side XSUB ("" = do not connect)
   std::string curve_manager_key;  // file: the manager's CURVE public key (z85 or 32 raw bytes)
-  std::string curve_key;          // file: this agent's CURVE secret key
+  std::string curve_key;          // prefix of this agent's CURVE key pair (<p>.pub, <p>.key)
   std::string work_dir = "/var/lib/cocos/agent";
   std::string log_level = "info";
   std::uint64_t max_message_bytes = 16ULL << 20;
