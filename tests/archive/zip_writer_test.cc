@@ -85,6 +85,18 @@ TEST(ZipWriter, SameTreeSameBytesWhateverMtimesAndOrder) {
   EXPECT_NE(*c1, *c3);
 }
 
+// Pins the format: if this changes (libzip upgrade, option change), every published directory
+// checksum changes with it, which must be a deliberate decision.
+TEST(ZipWriter, ChecksumOfAFixedTreeIsPinned) {
+  TestDir t;
+  write_file(t / "gold/a.txt", "alpha\n");
+  write_file(t / "gold/sub/b.txt", "beta\n");
+  fs::create_directories(t / "gold/empty");
+  auto c = dir_checksum(t / "gold");
+  ASSERT_TRUE(c.ok()) << c.error().to_string();
+  EXPECT_EQ(to_hex(*c), "faf9bdca757a02226ab26853eb3a229d0373c873fe4ac91764b75635d3fa1f6e");
+}
+
 TEST(ZipWriter, CompressedVariantIsDeterministicAndReadable) {
   TestDir t;
   make_tree(t / "one", false, 5);

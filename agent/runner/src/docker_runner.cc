@@ -124,10 +124,9 @@ Result<RunOutcome> run_docker(const RunnerConfig& config, const RunSpec& spec, c
     return o;
   }
 
-  // 2. Run it (removed afterwards: kill, then rm, registered after the image so they run first).
+  // 2. Run it (removed afterwards: registered after the image, so removed before it).
   const std::string name = container_name(spec.computation_id);
   cleanup.add("container remove", {engine, "rm", "-f", name});
-  cleanup.add("container kill", {engine, "kill", name});
   ProcessSpec run = base;
   run.argv = {engine, "run", "--name", name, "--pull=never"};
   if (!spec.network) run.argv.insert(run.argv.end(), {"--network", "none"});
@@ -144,6 +143,8 @@ Result<RunOutcome> run_docker(const RunnerConfig& config, const RunSpec& spec, c
                    "RESULTS_DIR=" + config.container_results, images[0]});
   run.argv.insert(run.argv.end(), spec.args.begin(), spec.args.end());
   auto ran = run_process(run, sink, algorithm_wait(config, spec, std::move(stop)));
+  // Killing the CLI client does not stop the container (conmon keeps it): kill it first.
+  if (!ran || ran->timed_out || ran->stopped) cleanup.add("container kill", {engine, "kill", name});
   if (!ran) return ran.take_error();
   if (ran->timed_out || ran->stopped) return to_outcome(*ran);
 

@@ -10,7 +10,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/eventfd.h>
-#include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -254,7 +253,8 @@ Result<Process> Process::spawn(const ProcessSpec& spec) {
     std::string what = step == "exec" ? "exec " + *path : step;
     return make_error("spawn_failed", what + ": " + std::strerror(failure.err));
   }
-  state->pidfd = ::pidfd_open(pid, 0);
+  // glibc 2.36 declares pidfd_open without C linkage in C++; use the syscall.
+  state->pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
   ::fcntl(state->out, F_SETFL, O_NONBLOCK);
   ::fcntl(state->err, F_SETFL, O_NONBLOCK);
   if (state->pidfd < 0 || state->wake < 0) {

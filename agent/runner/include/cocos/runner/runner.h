@@ -8,8 +8,9 @@
 // reason); setup failures (venv, pip, image load) are failures too, with the step in `reason`.
 //
 //  bin:    chmod 0755 the algorithm, exec it with args, cwd = work_dir.
-//  python: `<python> -m venv <work_dir>/venv`; `venv/bin/python -m pip install <pip_options>
-//          -r <requirements>` when a requirements file is given; `venv/bin/python -u <algorithm>
+//  python: `<python> -m venv --without-pip <work_dir>/venv`; `<python> -m pip --python
+//          venv/bin/python install <pip_options> -r <requirements>` when a requirements file is
+//          given (or the venv's own pip: venv_with_pip); `venv/bin/python -u <algorithm>
 //          <args>`; the venv is removed afterwards.
 //  docker: `<engine> load -i <algorithm>` (docker-archive or OCI archive; exactly one image);
 //          `<engine> run --name <unique> --pull=never --network none (unless spec.network)
@@ -83,6 +84,10 @@ struct RunnerConfig {
 
   std::string python = "python3";        // interpreter that creates the venv
   std::vector<std::string> pip_options;  // e.g. {"--no-index", "--find-links", "/wheels"}
+  // false: `venv --without-pip`, then `<python> -m pip --python venv/bin/python install` (needs
+  // pip >= 22.3 for the base interpreter; fast). true: the venv gets its own pip (ensurepip,
+  // slow) and installs with it.
+  bool venv_with_pip = false;
 
   std::string engine = "podman";  // "podman" or "docker" (CLI)
   std::string containers_conf;    // podman: CONTAINERS_CONF; empty: the

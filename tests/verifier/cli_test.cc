@@ -1,0 +1,185 @@
+// Runs the real cocos-verifier binary: exit codes (0 valid, 1 invalid, 2 unusable/usage) and
+// the one-line reason for bad input, for every command.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "igvm_writer.h"
+#include "test_chain.h"
+#include "test_util.h"
+
+namespace cocos::test {
+namespace {
+
+struct CliRun {
+  int code = -1;
+  std::string out;
+};
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "cocos-verifier-test-XXXXXX").string();
+    path_ = mkdtemp(tmpl.data()) ? tmpl : "";
+  }
+  ~TempDir() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+  std::string write(const std::string& name, std::string_view data) const {
+    const std::string p = path_ + "/" + name;
+    std::ofstream(p, std::ios::binary).write(data.data(), static_cast<std::streamsize>(data.size()));
+    return p;
+  }
+  std::string write(const std::string& name, const Bytes& b) const {
+    return write(name, std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// Runs the binary with `args`; stdout (and stderr when `with_err`) captured.
+CliRun run(const std::string& args, bool with_err = false) {
+  const std::string cmd = std::string(COCOS_VERIFIER_BIN) + " " + args + (with_err ? " 2>&1" : " 2>/dev/null");
+  CliRun r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return r;
+  char buf[4096];
+  std::size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  const int st = pclose(p);
+  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+const std::string D = std::string(COCOS_TESTDATA) + "/";
+
+TEST(Cli, MeasureIgvm) {
+  TempDir t;
+  IgvmWriter w;
+  w.platform(1, 2);
+  w.page_data(0x1000, 1, pattern_page(1));
+  const Bytes file = w.build();
+  const std::string good = t.write("good.igvm", file);
+  CliRun r = run("measure --igvm " + good);
+  EXPECT_EQ(r.code, 0);
+  EXPECT_EQ(r.out, to_hex(igvm::snp_launch_digest(file).value()) + "\n");
+  EXPECT_EQ(r.out.size(), 97u);
+  CliRun v = run("measure --verbose --igvm " + good);
+  EXPECT_EQ(v.code, 0);
+  EXPECT_NE(v.out.find("page gpa=0x000000001000 type=normal"), std::string::npos);
+  Bytes bad_crc = file;
+  bad_crc[30] ^= 1;
+  Bytes overlap = file;
+  put_le(overlap, 8, 16, 4);
+  fix_checksum(overlap);
+  Bytes bad_len = file;
+  put_le(bad_len, 28, 12, 4);
+  fix_checksum(bad_len);
+  for (const auto& [name, bytes] : {std::pair{"crc", bad_crc}, std::pair{"overlap", overlap},
+                                    std::pair{"len", bad_len}, std::pair{"trunc", Bytes(file.begin(), file.begin() + 30)},
+                                    std::pair{"garbage", pattern_page(9, 5000)}}) {
+    CliRun b = run("measure --igvm " + t.write(name, bytes), true);
+    EXPECT_EQ(b.code, 2) << name;
+    EXPECT_EQ(std::count(b.out.begin(), b.out.end(), '\n'), 1) << b.out;
+    EXPECT_NE(b.out.find("bad_igvm"), std::string::npos) << b.out;
+  }
+  EXPECT_EQ(run("measure --igvm " + t.path() + "/missing").code, 2);
+}
+
+TEST(Cli, MeasureOvmf) {
+  CliRun r = run("measure --ovmf " + D + "sev-snp-measure/ovmf_AmdSev_suffix.bin --vcpus 1 --vcpu-type EPYC-v4 "
+              "--guest-features 0x21 --kernel /dev/null --initrd /dev/null --append ''");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_EQ(r.out, "329c8ce0972ae52343b64d34a434a86f245dfd74f5ed7aae15d22efc78fb9683632b9b50e4e1d7fa41179ef98a7ef198\n");
+  CliRun fms = run("measure --ovmf " + D + "sev-snp-measure/ovmf_OvmfX64_suffix.bin --vcpu-family 23 --vcpu-model 1 "
+                "--vcpu-stepping 2 --guest-features 0x21");
+  EXPECT_EQ(fms.out, "28797ae0afaba4005a81e629acebfb59e6687949d6be44007cd5506823b0dd66f146aaae26ff291eed7b493d8a64c385\n");
+  EXPECT_EQ(run("measure --ovmf " + D + "sev-snp-measure/ovmf_OvmfX64_suffix.bin --vcpu-sig 0x800f12 --kernel /dev/null").code, 2);
+  EXPECT_EQ(run("measure --ovmf " + D + "sev-snp-measure/ovmf_OvmfX64_suffix.bin").code, 2);  // no vCPU type
+}
+
+TEST(Cli, SnpCommand) {
+  const std::string gsg = "--report " + D + "snp-reports/gsg_milan_v2_report.bin --vcek " + D + "snp-reports/gsg_milan_v2_vcek.der --time 1767225600";
+  EXPECT_EQ(run("snp " + gsg).code, 0);
+  EXPECT_EQ(run("snp " + gsg + " --product milan").code, 0);
+  CliRun genoa = run("snp " + gsg + " --product genoa --json");
+  EXPECT_EQ(genoa.code, 1);
+  EXPECT_NE(genoa.out.find("\"first_failure\": \"snp.chain.leaf\""), std::string::npos) << genoa.out;
+  TempDir t;
+  const std::string nodebug = t.write("p.json", std::string(R"({"snp": {"guest_policy": {"smt": true}}})"));
+  CliRun pol = run("snp " + gsg + " --policy " + nodebug);
+  EXPECT_EQ(pol.code, 1);
+  EXPECT_EQ(pol.out.rfind("INVALID: first failing check policy.guest.debug", 0), 0u) << pol.out;
+  // Certificates from a folder (VCEK plus the AMD bundle), report as hex.
+  std::filesystem::create_directory(t.path() + "/certs");
+  std::filesystem::copy_file(D + "snp-reports/virtee_milan_v2_vcek.der", t.path() + "/certs/vcek.der");
+  std::filesystem::copy_file(D + "amd-roots/ask_ark_milan.pem", t.path() + "/certs/ask_ark.pem");
+  EXPECT_EQ(run("snp --report " + D + "snp-reports/virtee_milan_v2_report.hex --certs " + t.path() + "/certs --time 1767225600").code, 0);
+  // Unusable input.
+  CliRun trunc = run("snp --report " + t.write("r.bin", Bytes(100, 1)), true);
+  EXPECT_EQ(trunc.code, 2);
+  EXPECT_NE(trunc.out.find("bad_report"), std::string::npos);
+  EXPECT_EQ(run("snp --report " + D + "snp-reports/gsg_milan_v2_report.bin --vcek " + t.write("v.der", Bytes(50, 7))).code, 2);
+  EXPECT_EQ(run("snp " + gsg + " --policy " + t.write("bad.json", std::string("{"))).code, 2);
+  EXPECT_EQ(run("snp " + gsg + " --product sparc").code, 2);
+  EXPECT_EQ(run("snp").code, 2);
+  EXPECT_EQ(run("frobnicate").code, 2);
+  EXPECT_EQ(run("").code, 2);
+}
+
+TEST(Cli, VtpmCommand) {
+  const std::string q = "vtpm --ak " + D + "vtpm/ak_pub.tpmt_public.bin --quote " + D + "vtpm/quote_sha256.attest.bin --sig " +
+                        D + "vtpm/quote_sha256.sig.bin --pcrs " + D + "vtpm/quote_sha256.pcrs.txt";
+  EXPECT_EQ(run(q + " --nonce 9009").code, 0);
+  EXPECT_EQ(run(q + " --nonce 9008").code, 1);
+  EXPECT_EQ(run(q + " --nonce zz").code, 2);
+  CliRun pol = run(q + " --nonce 9009 --policy " + D + "cocos/cocos_attestation_policy_da31d76c.json");
+  EXPECT_EQ(pol.code, 1);
+  EXPECT_NE(pol.out.find("policy.pcr.sha256.0"), std::string::npos);
+  TempDir t;
+  EXPECT_EQ(run("vtpm --ak " + t.write("ak", Bytes(10, 1)) + " --quote x --sig y --pcrs z --nonce 00").code, 2);
+}
+
+TEST(Cli, EvidenceAndShow) {
+  TempDir t;
+  verifier::evidence::EvidenceInput ev;
+  ev.platform = "snp";
+  ev.simulated = true;
+  ev.tee_nonce = Bytes(64, 5);
+  ev.vtpm_nonce = Bytes(32, 0);
+  ev.binding = "none";
+  Bytes report = make_report(ev.tee_nonce, Bytes(48, 1));
+  sign_report(report, test_chain());
+  ev.snp_report = report;
+  ev.certs = {{"vcek", test_chain().vcek_der}, {"ask", test_chain().ask_der}, {"ark", test_chain().ark_der}};
+  const std::string file = t.write("ev.msgpack", encode_evidence(ev));
+  const std::string root = t.write("ark.pem", test_chain().ark_pem);
+  const std::string policy = t.write("p.json", std::string(R"({"snp": {"vmpl": 2}})"));
+  CliRun ok = run("evidence " + file + " --policy " + policy + " --trust-root " + root + " --tee-nonce " + std::string(128, '0').replace(0, 128, to_hex(ev.tee_nonce)));
+  EXPECT_EQ(ok.code, 0) << ok.out;
+  EXPECT_NE(ok.out.find("SIMULATED"), std::string::npos);
+  CliRun json = run("evidence " + file + " --policy " + policy + " --trust-root " + root + " --json");
+  EXPECT_NE(json.out.find("\"simulated\": true"), std::string::npos);
+  // The ARK shipped inside the evidence is not trusted by itself.
+  EXPECT_EQ(run("evidence " + file + " --policy " + policy).code, 1);
+  EXPECT_EQ(run("evidence " + file + " --policy " + policy + " --trust-root " + root + " --tee-nonce 00").code, 1);
+  EXPECT_EQ(run("evidence " + t.write("junk", pattern_page(1, 300)) + " --policy " + policy).code, 2);
+  EXPECT_EQ(run("evidence " + file).code, 2);  // --policy is required
+  CliRun show = run("show " + file);
+  EXPECT_EQ(show.code, 0);
+  EXPECT_NE(show.out.find("snp_report.MEASUREMENT"), std::string::npos);
+  CliRun show_report = run("show --json " + D + "cocos/cocos_milan_v2_report_with_certtable.bin");
+  EXPECT_EQ(show_report.code, 0);
+  EXPECT_NE(show_report.out.find("ecae0c0f-9502-43b1-afa2-0ae2e0d565b6"), std::string::npos);
+  EXPECT_EQ(run("show " + t.write("empty", std::string())).code, 2);
+}
+
+}  // namespace
+}  // namespace cocos::test

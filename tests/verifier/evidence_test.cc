@@ -1,0 +1,223 @@
+// Whole-evidence verification with a test chain and test quotes: each platform, each binding
+// rule (with and without bus key), simulated roots, IGVM measurement, nonces, PCR policy, and
+// the failures (a bad second quote, wrong binding, wrong REPORT_DATA, untrusted root).
+#include <gtest/gtest.h>
+
+#include "cocos/common/hash.h"
+#include "cocos/verifier/evidence/evidence.h"
+#include "igvm_writer.h"
+#include "test_chain.h"
+#include "test_util.h"
+
+namespace cocos::test {
+namespace {
+
+using namespace cocos::verifier;
+using namespace cocos::verifier::evidence;
+
+Bytes seq(std::size_t n, std::uint8_t start) {
+  Bytes b(n);
+  for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<std::uint8_t>(start + i);
+  return b;
+}
+
+const Bytes kMeasurement = seq(48, 0x40);
+
+// Evidence for `platform`, optionally with a bus key, correctly bound and signed.
+EvidenceInput make(const std::string& platform, bool bus_key, bool simulated = true) {
+  EvidenceInput ev;
+  ev.platform = platform;
+  ev.simulated = simulated;
+  ev.tee_nonce = seq(64, 1);
+  ev.vtpm_nonce = seq(32, 100);
+  if (bus_key) ev.bus_key = seq(32, 200);
+  ev.binding = expected_binding(platform, bus_key);
+  if (platform != "snp") {
+    ev.ak_public = test_tpm().ak_public;
+    const Bytes qd = expected_qualifying_data(ev);
+    ev.quotes = {make_quote(test_tpm(), "sha256", qd), make_quote(test_tpm(), "sha384", qd)};
+  }
+  if (platform != "vtpm") {
+    Bytes report = make_report(expected_report_data(ev), kMeasurement);
+    sign_report(report, test_chain());
+    ev.snp_report = report;
+    ev.certs = {{"vcek", test_chain().vcek_der}, {"ask", test_chain().ask_der}};
+  }
+  return ev;
+}
+
+struct Fixture {
+  policy::Policy policy;
+  EvidenceOptions opt;
+  Fixture() {
+    policy.snp.guest_policy = 0x30000;
+    policy.snp.vmpl = 2;
+    policy.snp.measurement = kMeasurement;
+    opt.policy = &policy;
+    opt.extra_roots = snp::parse_certs(as_bytes(test_chain().ark_pem)).value();
+    opt.now = std::time(nullptr);
+    opt.tee_nonce = seq(64, 1);
+    opt.vtpm_nonce = seq(32, 100);
+  }
+};
+
+TEST(Evidence, EveryPlatformAndBindingVerifies) {
+  for (const char* platform : {"snp", "vtpm", "snp-vtpm"}) {
+    for (bool bus : {false, true}) {
+      SCOPED_TRACE(std::string(platform) + (bus ? " +bus_key" : ""));
+      Fixture f;
+      const Verdict v = verify_evidence(make(platform, bus), f.opt);
+      EXPECT_TRUE(v.valid()) << render_text(v);
+      EXPECT_TRUE(passed(v, "binding.rule"));
+      if (std::string(platform) != "vtpm") {
+        EXPECT_TRUE(passed(v, "binding.report_data"));
+        EXPECT_TRUE(passed(v, "snp.chain.root"));
+        EXPECT_TRUE(v.simulated);
+        EXPECT_NE(render_text(v).find("SIMULATED"), std::string::npos);
+      }
+      if (std::string(platform) != "snp") {
+        EXPECT_TRUE(passed(v, "vtpm.quote[1](sha384).digest"));
+      }
+    }
+  }
+}
+
+TEST(Evidence, BindingRuleNames) {
+  EXPECT_EQ(expected_binding("snp", false), "none");
+  EXPECT_EQ(expected_binding("snp", true), "sha3-512(tee_nonce|bus_key)");
+  EXPECT_EQ(expected_binding("snp-vtpm", false), "sha3-512(tee_nonce|ak_public)");
+  EXPECT_EQ(expected_binding("snp-vtpm", true), "sha3-512(tee_nonce|ak_public|bus_key)");
+  EXPECT_EQ(expected_binding("vtpm", true), "sha3-256(vtpm_nonce|bus_key)");
+}
+
+TEST(Evidence, CocosBindingExamples) {
+  EvidenceInput ev;
+  ev.platform = "snp-vtpm";
+  ev.ak_public = read_data("vtpm/ak_pub.tpmt_public.bin");
+  ev.tee_nonce = seq(64, 0);
+  EXPECT_EQ(to_hex(expected_report_data(ev)),
+            "91da7c4630c8b1633196f5cf9776cadb274b3a1d343b15c3c2d6dc837dab25bf9fc6f9a194491e375dbac0066e9a1022245ea05d667a50ee32bf7ace60559af5");
+  ev.tee_nonce = Bytes(64, 0);
+  EXPECT_EQ(to_hex(expected_report_data(ev)),
+            "bb2bb9bcc9ecc2013b66720ec9f6c1627c9ea07ee5507afe6ab989bfa85e79f4b15df5b28876aca7606615964a68753bafccd66aefad4ae7645a506e706e0dbe");
+}
+
+TEST(Evidence, WithoutTrustRootTheSimulatedChainFails) {
+  Fixture f;
+  f.opt.extra_roots.clear();
+  const Verdict v = verify_evidence(make("snp-vtpm", false), f.opt);
+  EXPECT_FALSE(v.valid());
+  EXPECT_TRUE(failed(v, "snp.chain.leaf"));
+}
+
+TEST(Evidence, EverySecondQuoteIsCheckedToo) {
+  Fixture f;
+  EvidenceInput ev = make("snp-vtpm", false);
+  ev.quotes[1].attest.back() ^= 1;  // break the sha384 quote only
+  const Verdict v = verify_evidence(ev, f.opt);
+  EXPECT_FALSE(v.valid());
+  EXPECT_TRUE(passed(v, "vtpm.quote[0](sha256).signature"));
+  EXPECT_TRUE(failed(v, "vtpm.quote[1](sha384).signature"));
+}
+
+TEST(Evidence, UnverifiedQuotesAreNotUsedForPcrPolicy) {
+  Fixture f;
+  f.policy.pcrs["sha384"][16] = test_tpm().pcrs384.at(16);
+  EvidenceInput ev = make("vtpm", false);
+  EXPECT_TRUE(verify_evidence(ev, f.opt).valid());
+  ev.quotes[1].signature[10] ^= 1;
+  const Verdict v = verify_evidence(ev, f.opt);
+  EXPECT_TRUE(failed(v, "policy.pcr.sha384"));  // no verified sha384 quote left
+}
+
+TEST(Evidence, PcrPolicyMismatch) {
+  Fixture f;
+  f.policy.pcrs["sha256"][16] = Bytes(32, 0x16);
+  const Verdict v = verify_evidence(make("snp-vtpm", true), f.opt);
+  EXPECT_EQ(first_failure(v), "policy.pcr.sha256.16");
+}
+
+TEST(Evidence, BindingFailures) {
+  Fixture f;
+  EvidenceInput wrong_rule = make("snp-vtpm", false);
+  wrong_rule.binding = "none";
+  EXPECT_EQ(first_failure(verify_evidence(wrong_rule, f.opt)), "binding.rule");
+
+  // A report bound to another AK: REPORT_DATA does not match this ak_public.
+  EvidenceInput other_ak = make("snp-vtpm", false);
+  Bytes fake_ak = *other_ak.ak_public;
+  fake_ak.back() ^= 1;
+  EvidenceInput tmp = other_ak;
+  tmp.ak_public = fake_ak;
+  Bytes report = make_report(expected_report_data(tmp), kMeasurement);
+  sign_report(report, test_chain());
+  other_ak.snp_report = report;
+  EXPECT_EQ(first_failure(verify_evidence(other_ak, f.opt)), "binding.report_data");
+
+  // Bus key swapped after signing.
+  EvidenceInput swapped = make("snp", true);
+  swapped.bus_key = seq(32, 7);
+  EXPECT_EQ(first_failure(verify_evidence(swapped, f.opt)), "binding.report_data");
+
+  // vtpm with bus key: quotes made for the bare nonce fail.
+  EvidenceInput bare = make("vtpm", true);
+  bare.quotes = {make_quote(test_tpm(), "sha256", bare.vtpm_nonce)};
+  EXPECT_EQ(first_failure(verify_evidence(bare, f.opt)), "vtpm.quote[0](sha256).nonce");
+}
+
+TEST(Evidence, NoncesMustBeTheRequestedOnes) {
+  Fixture f;
+  f.opt.tee_nonce = Bytes{1, 2, 3};  // zero-padded to 64: differs
+  EXPECT_EQ(first_failure(verify_evidence(make("snp", false), f.opt)), "evidence.tee_nonce");
+  Fixture g;
+  g.opt.vtpm_nonce = Bytes{9};
+  EXPECT_EQ(first_failure(verify_evidence(make("vtpm", false), g.opt)), "evidence.vtpm_nonce");
+}
+
+TEST(Evidence, MeasurementAgainstIgvmDigestAndPolicy) {
+  IgvmWriter w;
+  w.platform(1, 2);
+  w.page_data(0x1000, 1, pattern_page(3));
+  const Bytes digest = igvm::snp_launch_digest(w.build()).value();
+  Fixture f;
+  f.policy.snp.measurement.reset();
+  igvm::Digest48 d;
+  std::copy(digest.begin(), digest.end(), d.begin());
+  f.opt.expected_measurement = d;
+  EXPECT_EQ(first_failure(verify_evidence(make("snp", false), f.opt)), "igvm.measurement");
+  // A report with the IGVM digest passes.
+  EvidenceInput ev = make("snp", false);
+  Bytes report = make_report(expected_report_data(ev), digest);
+  sign_report(report, test_chain());
+  ev.snp_report = report;
+  EXPECT_TRUE(verify_evidence(ev, f.opt).valid());
+  f.policy.snp.vmpl = 0;
+  EXPECT_EQ(first_failure(verify_evidence(ev, f.opt)), "policy.vmpl");
+}
+
+TEST(Evidence, MsgpackRoundTripAndBadInput) {
+  const EvidenceInput ev = make("snp-vtpm", true);
+  const std::string wire = encode_evidence(ev);
+  auto back = decode_evidence(as_bytes(wire));
+  ASSERT_TRUE(back.ok()) << back.error().to_string();
+  EXPECT_EQ(back->platform, "snp-vtpm");
+  EXPECT_EQ(back->quotes.size(), 2u);
+  EXPECT_EQ(back->quotes[1].pcrs.size(), 24u);
+  EXPECT_EQ(*back->bus_key, *ev.bus_key);
+  Fixture f;
+  EXPECT_TRUE(verify_evidence(*back, f.opt).valid());
+  for (std::size_t n = 0; n < wire.size(); n += 53) {
+    EXPECT_FALSE(decode_evidence(as_bytes(std::string_view(wire).substr(0, n))).ok()) << n;
+  }
+  EXPECT_FALSE(decode_evidence(as_bytes(std::string("\xc1garbage"))).ok());
+  EXPECT_FALSE(decode_evidence(as_bytes(wire + "x")).ok());
+  EvidenceInput no_report = ev;
+  no_report.snp_report.reset();
+  EXPECT_EQ(decode_evidence(as_bytes(encode_evidence(no_report))).error().code, "bad_evidence");
+  EvidenceInput short_nonce = ev;
+  short_nonce.tee_nonce.resize(10);
+  EXPECT_FALSE(decode_evidence(as_bytes(encode_evidence(short_nonce))).ok());
+}
+
+}  // namespace
+}  // namespace cocos::test

@@ -1,0 +1,43 @@
+// Test-only builders with real crypto: an AMD-like ARK -> ASK -> VCEK chain (RSA-PSS SHA-384,
+// VCEK with AMD's TCB/HWID extensions), SNP reports signed with that VCEK, a software "TPM"
+// (RSA AK as TPMT_PUBLIC, TPMS_ATTEST quotes signed RSASSA-SHA256), and the msgpack encoding
+// of an evidence body.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "cocos/common/keys.h"
+#include "cocos/verifier/evidence/evidence.h"
+
+namespace cocos::test {
+
+struct TestChain {
+  Bytes ark_der, ask_der, vcek_der;
+  std::string ark_pem;
+  PkeyPtr vcek_key;  // EC P-384
+  Bytes chip_id;     // 64 bytes, also the VCEK HWID
+  std::uint64_t tcb = 0;
+};
+
+// One chain per process (RSA key generation is slow); TCB bl 3 tee 0 snp 14 ucode 213.
+const TestChain& test_chain();
+
+// A version-3 Milan report (CPUID 19/01/01) with the chain's TCB and CHIP_ID, policy 0x30000,
+// VMPL 2; callers set REPORT_DATA/MEASUREMENT and then sign.
+Bytes make_report(const Bytes& report_data64, const Bytes& measurement48);
+void sign_report(Bytes& report, const TestChain& chain);
+
+struct TestTpm {
+  PrivateKey ak;
+  Bytes ak_public;  // TPMT_PUBLIC
+  std::map<std::uint32_t, Bytes> pcrs256, pcrs384;
+};
+const TestTpm& test_tpm();
+// A quote of `bank` over PCRs 0..23 with extraData = `nonce`.
+verifier::vtpm::Quote make_quote(const TestTpm& tpm, const std::string& bank, const Bytes& nonce);
+
+std::string encode_evidence(const verifier::evidence::EvidenceInput& ev);
+
+}  // namespace cocos::test

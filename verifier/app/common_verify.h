@@ -1,0 +1,24 @@
+// Shared set-up of the verifying commands: policy, extra roots, product; verdict output.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "cocos/verifier/policy/policy.h"
+#include "cocos/verifier/snp/certs.h"
+#include "cocos/verifier/verdict.h"
+#include "commands.h"
+
+namespace cocos::verifier::app {
+
+struct CommonSetup {
+  std::optional<policy::Policy> policy;
+  std::vector<snp::Cert> extra_roots;
+  std::optional<snp::Product> product;
+};
+
+Result<CommonSetup> load_common(const CommonVerify& c);
+// Prints the verdict (text or JSON) and returns 0 (valid) or 1 (invalid).
+int print_verdict(const Verdict& v, const CommonVerify& c, const Io& io);
+
+}  // namespace cocos::verifier::app

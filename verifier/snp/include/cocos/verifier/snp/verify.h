@@ -1,0 +1,44 @@
+// Authenticity of an SNP report: product, signature (VCEK/VLEK), chain to a trusted ARK
+// (embedded AMD roots, or an extra root given explicitly), certificate validity, VCEK TCB
+// extensions equal REPORTED_TCB (Turin layout with FMC), HWID equals CHIP_ID. Each step
+// appends named checks to the verdict. Nothing here reads the clock or the network.
+#pragma once
+
+#include <ctime>
+#include <optional>
+#include <vector>
+
+#include "cocos/verifier/snp/certs.h"
+#include "cocos/verifier/snp/report.h"
+#include "cocos/verifier/verdict.h"
+
+namespace cocos::verifier::snp {
+
+struct SnpEvidence {
+  SnpReport report;
+  std::optional<Cert> leaf;         // VCEK or VLEK
+  std::vector<Cert> intermediates;  // ASK/ASVK offered by the host or the evidence
+  std::vector<Cert> offered_roots;  // ARKs offered: never trusted because they were offered
+};
+
+// Sorts certificates by role: self-issued -> offered root, AMD TCB extensions -> leaf,
+// otherwise intermediate. A second leaf is an error ("bad_cert").
+Status add_certs(SnpEvidence& ev, std::vector<Cert> certs);
+
+struct VerifyOptions {
+  std::optional<Product> product;  // --product or the policy's product
+  std::vector<Cert> extra_roots;   // --trust-root (self-issued ones are roots, others intermediates)
+  std::time_t now = 0;
+  ChainCache* cache = nullptr;     // optional; a local cache is used otherwise
+};
+
+struct AuthResult {
+  Product product = Product::kUnknown;
+  bool turin = false;
+  bool chained_to_extra_root = false;
+  bool authentic = false;  // signature and chain both good
+};
+
+AuthResult verify_authenticity(const SnpEvidence& ev, const VerifyOptions& opt, Verdict& v);
+
+}  // namespace cocos::verifier::snp

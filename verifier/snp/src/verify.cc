@@ -1,0 +1,233 @@
+// SNP authenticity checks in the order a reader needs them: product, signature, chain,
+// validity, certificate TCB and HWID. Check codes are stable (verifier/README.md).
+#include "cocos/verifier/snp/verify.h"
+
+#include <algorithm>
+
+namespace cocos::verifier::snp {
+
+namespace {
+
+std::string cert_label(const Cert& c) {
+  return "'" + c.common_name() + "' sha256:" + c.fingerprint().substr(0, 16) + "...";
+}
+
+struct ChainFound {
+  const Cert* intermediate = nullptr;
+  const Cert* root = nullptr;
+  bool extra = false;
+  std::string failure;  // when not found
+};
+
+ChainFound find_chain(const Cert& leaf, const std::vector<Cert>& inters,
+                      const std::vector<std::pair<Cert, bool>>& roots, ChainCache& cache) {
+  ChainFound out;
+  bool leaf_signed = false;
+  for (const Cert& i : inters) {
+    if (!cache.signed_by(leaf, i)) continue;
+    leaf_signed = true;
+    for (const auto& [r, extra] : roots) {
+      if (cache.signed_by(i, r) && cache.signed_by(r, r)) {
+        out.intermediate = &i;
+        out.root = &r;
+        out.extra = extra;
+        return out;
+      }
+    }
+    if (!out.intermediate) out.intermediate = &i;
+  }
+  out.failure = leaf_signed ? "the ASK/ASVK that signed the leaf is not signed by a trusted ARK"
+                            : "no available ASK/ASVK signed the VCEK/VLEK";
+  return out;
+}
+
+}  // namespace
+
+Status add_certs(SnpEvidence& ev, std::vector<Cert> certs) {
+  for (Cert& c : certs) {
+    if (c.self_issued()) {
+      ev.offered_roots.push_back(std::move(c));
+    } else if (c.has_amd_tcb_extensions() || c.common_name() == "SEV-VCEK" ||
+               c.common_name() == "SEV-VLEK") {
+      if (ev.leaf && ev.leaf->fingerprint() != c.fingerprint()) {
+        return make_error("bad_cert", "two different VCEK/VLEK certificates were given");
+      }
+      ev.leaf = std::move(c);
+    } else {
+      ev.intermediates.push_back(std::move(c));
+    }
+  }
+  return ok_status();
+}
+
+AuthResult verify_authenticity(const SnpEvidence& ev, const VerifyOptions& opt, Verdict& v) {
+  AuthResult res;
+  const SnpReport& r = ev.report;
+  ChainCache local;
+  ChainCache& cache = opt.cache ? *opt.cache : local;
+  const bool vlek = r.signing_key() == 1;
+
+  // Product: explicit, else CPUID (v3+), else the certificate's product name.
+  const Product cpuid = r.product_from_cpuid();
+  std::optional<AmdExtensions> ext;
+  if (ev.leaf) ext = read_amd_extensions(*ev.leaf);
+  Product from_cert = Product::kUnknown;
+  if (ext && ext->product_name) {
+    auto p = parse_product(*ext->product_name);
+    if (p) from_cert = *p;
+  }
+  if (opt.product) {
+    res.product = *opt.product;
+    if (cpuid != Product::kUnknown && cpuid != *opt.product) {
+      v.fail("snp.product", "product named by the caller matches the report's CPUID", "CPUID_FAM_ID/CPUID_MOD_ID",
+             product_name(*opt.product), product_name(cpuid), "use --product to match the hardware");
+    } else {
+      v.pass("snp.product", "product", "", product_name(*opt.product), "given by caller or policy");
+    }
+  } else if (cpuid != Product::kUnknown) {
+    res.product = cpuid;
+    v.pass("snp.product", "product from the report's CPUID", "CPUID_FAM_ID/CPUID_MOD_ID", "",
+           product_name(cpuid));
+  } else if (from_cert != Product::kUnknown) {
+    res.product = from_cert;
+    v.pass("snp.product", "product from the certificate's product-name extension",
+           "1.3.6.1.4.1.3704.1.2", "", *ext->product_name);
+  } else {
+    v.skip("snp.product", "product", "unknown: v2 report without --product; trying every product");
+  }
+  if (ext && ext->product_name && res.product != Product::kUnknown && from_cert != res.product) {
+    v.warn("certificate product name '" + *ext->product_name + "' differs from " +
+           product_name(res.product));
+  }
+
+  // Signature.
+  v.expect(r.signature_algo == 1, "snp.signature_algo", "signature algorithm is ECDSA P-384 SHA-384",
+           "SIGNATURE_ALGO", "1", std::to_string(r.signature_algo));
+  const char* leaf_name = vlek ? "VLEK" : "VCEK";
+  if (r.signing_key() > 1) {
+    v.fail("snp.signing_key", "report is signed by a VCEK or VLEK", "SIGNING_KEY", "0 (VCEK) or 1 (VLEK)",
+           std::to_string(r.signing_key()));
+    return res;
+  }
+  if (!ev.leaf) {
+    v.fail("snp.signature", std::string("report signature checked with the ") + leaf_name,
+           "SIGNATURE", std::string("a ") + leaf_name + " certificate", "none given",
+           "pass --vcek FILE or --certs DIR, or use an extended report with a certificate table");
+    return res;
+  }
+  const bool leaf_is_vlek = ext && ext->csp_id.has_value();
+  if (vlek != leaf_is_vlek && (ext->hwid || ext->csp_id)) {
+    v.fail("snp.signing_key", "certificate type matches SIGNING_KEY", "SIGNING_KEY",
+           vlek ? "VLEK (certificate with CSP_ID)" : "VCEK (certificate with HWID)",
+           leaf_is_vlek ? "VLEK certificate" : "VCEK certificate");
+  }
+  auto sig = verify_report_signature(r, *ev.leaf);
+  const bool sig_ok = v.expect(sig.ok(), "snp.signature",
+                               std::string("ECDSA P-384 signature by the ") + leaf_name,
+                               "SIGNATURE", "valid over bytes 0x000..0x29f",
+                               sig.ok() ? "valid" : sig.error().message,
+                               "the report was altered, or the certificate belongs to another chip/TCB");
+
+  // Chain.
+  std::vector<Product> products;
+  if (res.product != Product::kUnknown) {
+    products.push_back(res.product);
+  } else {
+    products = {Product::kMilan, Product::kGenoa, Product::kTurin};
+  }
+  std::vector<Cert> inters = ev.intermediates;
+  std::vector<std::pair<Cert, bool>> roots;
+  for (const Cert& c : opt.extra_roots) {
+    if (c.self_issued()) {
+      roots.emplace_back(c, true);
+    } else {
+      inters.push_back(c);
+    }
+  }
+  ChainFound found;
+  for (Product p : products) {
+    auto bundle = amd_bundle(p, vlek);
+    if (!bundle) continue;
+    std::vector<Cert> with_amd = inters;
+    with_amd.push_back(bundle->intermediate);
+    auto with_roots = roots;
+    with_roots.emplace_back(bundle->ark, false);
+    found = find_chain(*ev.leaf, with_amd, with_roots, cache);
+    if (found.root) {
+      if (res.product == Product::kUnknown) res.product = p;
+      // Pointers refer to the local vectors: keep only what we need.
+      const std::string inter = cert_label(*found.intermediate);
+      const std::string root = cert_label(*found.root);
+      v.pass("snp.chain.leaf", std::string(leaf_name) + " is signed by the intermediate",
+             "X.509 signature", "RSA-PSS SHA-384 by " + inter, "valid");
+      v.pass("snp.chain.intermediate", "intermediate is signed by a trusted ARK",
+             "X.509 signature", "RSA-PSS SHA-384 by " + root, "valid");
+      v.pass("snp.chain.root",
+             found.extra ? "root is an extra trusted root given with --trust-root"
+                         : std::string("root is the embedded AMD ARK for ") + product_name(p),
+             "ARK", root, "trusted, self-signature valid");
+      res.chained_to_extra_root = found.extra;
+      // Validity.
+      std::string problems;
+      for (const Cert* c : {&*ev.leaf, found.intermediate, found.root}) {
+        const std::string pr = validity_problem(*c, opt.now);
+        if (!pr.empty()) problems += c->common_name() + " " + pr + " (" + c->validity() + "); ";
+      }
+      v.expect(problems.empty(), "snp.chain.validity", "certificates are within their validity",
+               "notBefore/notAfter", "valid now", problems.empty() ? "valid" : problems);
+      break;
+    }
+  }
+  if (!found.root) {
+    std::string tried;
+    for (Product p : products) tried += std::string(tried.empty() ? "" : ", ") + product_name(p);
+    v.fail("snp.chain.leaf", std::string(leaf_name) + " chains to a trusted AMD root",
+           "certificate chain", "chain to the ARK of " + tried, found.failure,
+           "wrong --product, or a certificate not issued by AMD (use --trust-root for a "
+           "simulated chain)");
+  }
+  res.turin = res.product == Product::kTurin;
+
+  // Certificate TCB == REPORTED_TCB; VCEK TCB <= CURRENT_TCB; HWID == CHIP_ID.
+  const Tcb reported = decompose_tcb(r.reported_tcb, res.turin);
+  if (ext && ext->bl && ext->tee && ext->snp && ext->ucode && (!res.turin || ext->fmc)) {
+    Tcb cert;
+    cert.turin = res.turin;
+    cert.bl = static_cast<std::uint8_t>(*ext->bl);
+    cert.tee = static_cast<std::uint8_t>(*ext->tee);
+    cert.snp = static_cast<std::uint8_t>(*ext->snp);
+    cert.ucode = static_cast<std::uint8_t>(*ext->ucode);
+    cert.fmc = res.turin ? static_cast<std::uint8_t>(*ext->fmc) : 0;
+    const std::uint64_t cert_raw = compose_tcb(cert);
+    v.expect(tcb_eq(cert, reported), "snp.tcb.certificate",
+             std::string(leaf_name) + " TCB extensions equal REPORTED_TCB", "REPORTED_TCB",
+             tcb_string(cert_raw, res.turin), tcb_string(r.reported_tcb, res.turin),
+             "the certificate was issued for another TCB: fetch the VCEK for this REPORTED_TCB");
+    v.expect(tcb_le(cert, decompose_tcb(r.current_tcb, res.turin)), "snp.tcb.certificate_le_current",
+             "certificate TCB <= CURRENT_TCB", "CURRENT_TCB",
+             ">= " + tcb_string(cert_raw, res.turin), tcb_string(r.current_tcb, res.turin));
+  } else {
+    v.fail("snp.tcb.certificate", std::string(leaf_name) + " carries the AMD TCB extensions",
+           "1.3.6.1.4.1.3704.1.3.*", res.turin ? "bl, tee, snp, ucode, fmc" : "bl, tee, snp, ucode",
+           "missing", "");
+  }
+  if (!vlek) {
+    const bool masked = std::all_of(r.chip_id.begin(), r.chip_id.end(), [](std::uint8_t b) { return b == 0; });
+    if (masked) {
+      v.skip("snp.hwid", "VCEK HWID equals CHIP_ID", "CHIP_ID is zero (MASK_CHIP_ID)");
+    } else if (!ext || !ext->hwid) {
+      v.fail("snp.hwid", "VCEK HWID equals CHIP_ID", "CHIP_ID", "a VCEK with an HWID extension",
+             "no HWID extension");
+    } else {
+      const std::size_t n = res.turin ? 8 : 64;
+      bool ok = ext->hwid->size() == n && std::equal(ext->hwid->begin(), ext->hwid->end(), r.chip_id.begin());
+      if (res.turin) ok = ok && std::all_of(r.chip_id.begin() + 8, r.chip_id.end(), [](std::uint8_t b) { return b == 0; });
+      v.expect(ok, "snp.hwid", "VCEK HWID equals CHIP_ID", "CHIP_ID", to_hex(*ext->hwid),
+               to_hex(r.chip_id), "the VCEK belongs to another chip");
+    }
+  }
+  res.authentic = sig_ok && found.root != nullptr;
+  return res;
+}
+
+}  // namespace cocos::verifier::snp
