@@ -63,8 +63,8 @@ TEST(AgentAttestation, SnpVtpmEvidenceAndPcr16) {
   for (char c : p.pem) key_json += c == '\n' ? std::string("\\n") : std::string(1, c);
   auto m = messages::parse_manifest_json(
       "{\"id\":\"pcr\",\"algorithm\":{\"hash\":\"" + std::string(64, 'a') +
-      "\",\"userKey\":\"" + key_json + "\"},\"result_consumers\":[{\"userKey\":\"" + key_json +
-      "\"}]}");
+      "\",\"algo_type\":\"bin\",\"userKey\":\"" + key_json +
+      "\"},\"result_consumers\":[{\"userKey\":\"" + key_json + "\"}]}");
   ASSERT_TRUE(m.ok()) << m.error().to_string();
   messages::ManifestPut put;
   put.manifest = *m;
