@@ -280,12 +280,12 @@ TEST(Bus, MalformedAndOversizeFramesAnsweredConnectionStaysUsable) {
   std::array<zmq::const_buffer, 2> junk = {zmq::str_buffer("\xc1\xc1"), zmq::str_buffer("x")};
   ASSERT_TRUE(zmq::send_multipart(raw, junk));
   recv_error(0, "bad_message");
-  // 2. Unknown type (the header is unreadable for us, so id 0).
+  // 2. Unknown type: answered with the id that could be read.
   std::string unknown = messages::encode_header({1, MessageType::kPing, 77, ""});
   unknown.replace(unknown.find("ping"), 4, "zzzz");
   std::array<zmq::const_buffer, 2> u = {zmq::buffer(unknown), zmq::str_buffer("\x80")};
   ASSERT_TRUE(zmq::send_multipart(raw, u));
-  recv_error(0, "unknown_type");
+  recv_error(77, "unknown_type");
   // 3. Oversize body for a request: too_large with the request's id.
   std::string ping_hdr = messages::encode_header({1, MessageType::kComputationStop, 78, ""});
   std::string big = messages::encode_body(messages::ComputationStop{std::string(4000, 'x')});
@@ -303,7 +303,7 @@ TEST(Bus, MalformedAndOversizeFramesAnsweredConnectionStaysUsable) {
   std::string v2 = messages::encode_header({2, MessageType::kPing, 80, ""});
   std::array<zmq::const_buffer, 2> vv = {zmq::buffer(v2), zmq::str_buffer("\x80")};
   ASSERT_TRUE(zmq::send_multipart(raw, vv));
-  recv_error(0, "unsupported_version");
+  recv_error(80, "unsupported_version");
   // 6. A malformed *reply* is never answered (no error ping-pong); the next ping still works.
   std::string pong_hdr = messages::encode_header({1, MessageType::kPong, 81, ""});
   std::array<zmq::const_buffer, 2> pr = {zmq::buffer(pong_hdr), zmq::str_buffer("\x01")};
