@@ -328,6 +328,32 @@ TEST(Bus, MalformedAndOversizeFramesAnsweredConnectionStaysUsable) {
   EXPECT_EQ(mgr->channel().counters().decode_errors, 6u);
 }
 
+TEST(Bus, SocketOptionsAreApplied) {
+  zmq::context_t ctx;
+  LinkOptions o;
+  o.linger_ms = 150;
+  o.max_frame_bytes = 12345678;
+  o.sndhwm = 77;
+  o.rcvhwm = 88;
+  o.heartbeat_ivl_ms = 1500;
+  o.reconnect_ivl_max_ms = 4000;
+  auto mgr = ManagerEndpoint::bind(ctx, "tcp://127.0.0.1:*", o);
+  ASSERT_TRUE(mgr.ok());
+  auto agent = AgentLink::connect(ctx, mgr->endpoint(), "opts", o);
+  ASSERT_TRUE(agent.ok());
+  for (Channel* c : {&mgr->channel(), &agent->channel()}) {
+    auto s = c->socket();
+    EXPECT_EQ(s.get(zmq::sockopt::linger), 150);
+    EXPECT_EQ(s.get(zmq::sockopt::maxmsgsize), 12345678);
+    EXPECT_EQ(s.get(zmq::sockopt::sndhwm), 77);
+    EXPECT_EQ(s.get(zmq::sockopt::rcvhwm), 88);
+    EXPECT_EQ(s.get(zmq::sockopt::reconnect_ivl_max), 4000);
+  }
+  EXPECT_EQ(agent->channel().socket().get(zmq::sockopt::routing_id), "opts");
+  EXPECT_EQ(ManagerEndpoint::bind(ctx, mgr->endpoint()).error().code, "io_error");  // in use
+  EXPECT_EQ(AgentLink::connect(ctx, mgr->endpoint(), "").error().code, "bad_argument");
+}
+
 TEST(Bus, EventsOverPubSubWithTopics) {
   zmq::context_t ctx;
   auto pub = EventPublisher::bind(ctx, "tcp://127.0.0.1:*", "agent-7");
