@@ -1,0 +1,27 @@
+// Internal: generation of the simulated ARK -> ASK -> VCEK chain (see simulated_snp.h for the
+// shapes). Certificates are signed RSASSA-PSS/SHA-384/MGF1-SHA-384/salt 48.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "cocos/common/keys.h"
+#include "cocos/common/result.h"
+#include "openssl_util.h"
+
+namespace cocos::attestation {
+
+Result<PkeyPtr> generate_rsa4096();
+Result<PkeyPtr> generate_p384();
+
+Result<X509Ptr> make_ark(EVP_PKEY* ark_key, const std::string& product);
+Result<X509Ptr> make_ask(EVP_PKEY* ask_key, X509* ark, EVP_PKEY* ark_key,
+                         const std::string& product);
+// VCEK extensions from `reported_tcb` in the Milan/Genoa layout (byte 0 BL, 1 TEE, 6 SNP,
+// 7 UCODE) and hwID = chip_id.
+Result<X509Ptr> make_vcek(EVP_PKEY* vcek_key, X509* ask, EVP_PKEY* ask_key,
+                          const std::string& product, const std::array<std::uint8_t, 64>& chip_id,
+                          std::uint64_t reported_tcb);
+
+}  // namespace cocos::attestation

@@ -1,0 +1,56 @@
+// Safe extraction of an untrusted zip (e.g. a dataset marked "decompress") into a directory.
+//
+// Refused, with Error{"bad_archive", "<reason>: '<entry name>'"}:
+//  * names that are empty, absolute, contain '\\', NUL or control bytes, a drive letter
+//    ("C:"), empty / "." / ".." components, or exceed the name length or depth limits;
+//  * duplicate names (also "a" vs "a/"), and a file used as a parent directory of another entry;
+//  * entries whose Unix mode (external attributes, creator Unix) is not a regular file or a
+//    directory: symlinks, hard links (PKWARE 0x000d extra field with a link target), character
+//    and block devices, FIFOs, sockets, unknown types;
+//  * encrypted entries and unsupported compression methods;
+//  * more than max_entries entries; a declared size above a limit; and, while writing (actual
+//    bytes are counted, declared sizes are not trusted), an entry above max_entry_bytes, a total
+//    above max_total_bytes, an entry expanding more than max_ratio times its compressed size
+//    (checked once it has produced ratio_floor_bytes), a size or CRC different from the
+//    declared one;
+//  * an entry that would overwrite something already in the target.
+// Everything is extracted into a fresh staging directory beside `target_dir` and moved into
+// place only when the whole archive passed, so on any error nothing is left behind. When
+// `target_dir` does not exist it is created (mode 0755); when it exists its top-level names must
+// not collide with the archive's. Files are created 0644 (0755 with an execute bit), never
+// with set-id bits. Thread-compatible; distinct targets may be extracted concurrently.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "cocos/common/result.h"
+
+namespace cocos::archive {
+
+struct ExtractLimits {
+  std::uint64_t max_entries = 10000;
+  std::uint64_t max_entry_bytes = 1ull << 30;  // 1 GiB
+  std::uint64_t max_total_bytes = 4ull << 30;  // 4 GiB
+  std::uint64_t max_ratio = 200;               // uncompressed / compressed, per entry
+  std::uint64_t ratio_floor_bytes = 1ull << 20;
+  std::uint64_t max_name_bytes = 1024;
+  std::uint64_t max_depth = 32;
+};
+
+struct ExtractSummary {
+  std::uint64_t files = 0;
+  std::uint64_t directories = 0;
+  std::uint64_t bytes = 0;
+};
+
+// Errors: "bad_archive" (refusals above, or not a zip), "io_error" (filesystem failures).
+Result<ExtractSummary> extract_zip(const std::string& zip_path, const std::string& target_dir,
+                                   const ExtractLimits& limits = {});
+// Same, from bytes in memory (fuzzing, small uploads). `data` must outlive the call only.
+Result<ExtractSummary> extract_zip_bytes(std::span<const std::uint8_t> data,
+                                         const std::string& target_dir,
+                                         const ExtractLimits& limits = {});
+
+}  // namespace cocos::archive
