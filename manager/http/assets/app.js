@@ -120,7 +120,7 @@ async function loadDetail() {
     const inner = el("div");
     inner.style.width = (i.total ? Math.min(100, (100 * i.bytes) / i.total) : 0) + "%";
     bar.appendChild(inner);
-    return row([i.item, fmtBytes(i.bytes) + " / " + fmtBytes(i.total), bar, fmtBytes(i.rate_bytes_per_s) + "/s"]);
+    return row([i.item, fmtBytes(i.bytes) + " / " + fmtBytes(i.total), bar, i.rate_bytes_per_s === null ? "—" : fmtBytes(i.rate_bytes_per_s) + "/s"]);
   }));
   const logs = $("#logs");
   const atBottom = logs.scrollTop + logs.clientHeight >= logs.scrollHeight - 4;

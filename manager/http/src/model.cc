@@ -174,7 +174,11 @@ void Model::on_log(const std::string& agent_id, const messages::Log& l) {
 
 void Model::on_transfer(const std::string& cid, const std::string& item, std::uint64_t done,
                         std::uint64_t total) {
-  const std::uint64_t now = now_ms();
+  // Microseconds: small uploads on loopback finish within a millisecond.
+  const std::uint64_t now =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                     std::chrono::steady_clock::now().time_since_epoch())
+                                     .count());
   std::lock_guard lk(mu_);
   auto& seen = transfer_seen_[cid + "|" + item];
   if (seen == 0 && transfer_seen_.size() > kMaxComputations * 4) transfer_seen_.clear();
@@ -196,7 +200,7 @@ void Model::on_transfer(const std::string& cid, const std::string& item, std::ui
   }
   it->done = done;
   it->total = total;
-  it->updated_ms = now;
+  it->updated_us = now;
 }
 
 void Model::count_request(int status) {

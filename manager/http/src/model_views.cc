@@ -126,14 +126,17 @@ std::optional<std::string> Model::computation_json(const std::string& id) const 
   j["timeline"] = timeline;
   json items = json::array();
   for (const Item& i : c.items) {
-    std::uint64_t ms = i.updated_ms - std::min(i.updated_ms, i.start_ms);
+    std::uint64_t us = i.updated_us - std::min(i.updated_us, i.start_us);
     std::uint64_t moved = i.done - std::min(i.done, i.start_bytes);
+    json rate = nullptr;  // unknown until two progress reports are apart in time
+    if (us > 0)
+      rate = static_cast<std::uint64_t>(static_cast<double>(moved) * 1e6 / static_cast<double>(us));
     items.push_back({{"item", i.name},
                      {"bytes", i.done},
                      {"total", i.total},
                      {"complete", i.total > 0 && i.done >= i.total},
-                     {"elapsed_ms", ms},
-                     {"rate_bytes_per_s", ms > 0 ? moved * 1000 / ms : 0}});
+                     {"elapsed_ms", us / 1000},
+                     {"rate_bytes_per_s", rate}});
   }
   j["items"] = items;
   json logs = json::array();

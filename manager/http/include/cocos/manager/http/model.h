@@ -106,7 +106,8 @@ class Model {
   };
   struct Item {
     std::string name;
-    std::uint64_t done = 0, total = 0, start_ms = 0, start_bytes = 0, updated_ms = 0;
+    // start_us/updated_us: steady clock, for the rate
+    std::uint64_t done = 0, total = 0, start_us = 0, start_bytes = 0, updated_us = 0;
   };
   struct LogLine {
     std::uint64_t ts_ms = 0;
