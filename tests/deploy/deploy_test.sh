@@ -147,8 +147,10 @@ echo "result: $got"
 step "6. snp-vtpm evidence (SIMULATED SEV-SNP + swtpm vTPM) checked by the verifier image"
 tee_nonce=$(od -An -tx1 -N64 /dev/urandom | tr -d ' \n')
 vtpm_nonce=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
-podman exec "$mgr" cocos-compose attest --agent agent-1 --timeout 60 --type snp-vtpm \
-  --tee-nonce "$tee_nonce" --vtpm-nonce "$vtpm_nonce" --out /job/evidence.msgpack
+# --bind-bus-key: REPORT_DATA also covers the agent's CURVE key (the one the manager admitted).
+podman exec "$mgr" cocos-compose attest --agent agent-1 --timeout 60 --type snp-vtpm --bind-bus-key \
+  --tee-nonce "$tee_nonce" --vtpm-nonce "$vtpm_nonce" --out /job/evidence.msgpack | tee "$work/attest.out"
+grep -q 'sha3-512(tee_nonce|ak_public|bus_key)' "$work/attest.out" || fail "the evidence is not bound to the bus key"
 # No IGVM is mounted in this deployment, so the simulated MEASUREMENT is 48 zero bytes; PCR16
 # (sha256 bank) holds one extend with SHA3-256 of the canonical manifest.
 pcr16=$(python3 -c 'import hashlib,sys; print(hashlib.sha256(bytes(32)+bytes.fromhex(sys.argv[1])).hexdigest())' "$pcr16_measurement")
@@ -162,7 +164,9 @@ verify() {
     localhost/cocos-verifier:$tag evidence /in/evidence.msgpack --policy "/in/$1" \
     --trust-root /agent/sim-snp/ark.pem --tee-nonce "$tee_nonce" --vtpm-nonce "$vtpm_nonce"
 }
-verify policy.json || fail "the evidence did not verify"
+verify policy.json >"$work/verdict.out" 2>&1 || { cat "$work/verdict.out"; fail "the evidence did not verify"; }
+head -n1 "$work/verdict.out"
+grep -E '^\s+\[(pass|fail)\] (binding|policy\.pcr|policy\.measurement|snp\.chain\.root)' "$work/verdict.out"
 # The same evidence against a wrong PCR16 must be refused (exit 1): the check is real.
 sed "s/$pcr16/$(printf 'f%.0s' $(seq 64))/" "$job/policy.json" >"$job/policy-wrong.json"
 set +e
