@@ -155,6 +155,25 @@ vtpm_nonce=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
 podman exec "$mgr" cocos-compose attest --agent agent-1 --timeout 60 --type snp-vtpm --bind-bus-key \
   --tee-nonce "$tee_nonce" --vtpm-nonce "$vtpm_nonce" --out /job/evidence.msgpack | tee "$work/attest.out"
 grep -q 'sha3-512(tee_nonce|ak_public|bus_key)' "$work/attest.out" || fail "the evidence is not bound to the bus key"
+# ... and that key is the agent's CURVE public key the manager admitted (Z85 -> hex).
+z85_hex() {
+  python3 -c '
+import sys
+alphabet = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#"
+s = sys.stdin.read().strip()
+out = b""
+for i in range(0, len(s), 5):
+    v = 0
+    for c in s[i:i + 5]:
+        v = v * 85 + alphabet.index(c)
+    out += v.to_bytes(4, "big")
+print(out.hex())'
+}
+admitted=$(podman exec "$mgr" cat /var/lib/cocos/pub/agent.pub | z85_hex)
+in_evidence=$(sed -n 's/^bus_key: *//p' "$work/attest.out")
+[ -n "$admitted" ] && [ "$admitted" = "$in_evidence" ] ||
+  fail "evidence bus_key '$in_evidence' is not the admitted agent key '$admitted'"
+echo "evidence bus_key = the agent's published CURVE key"
 # No IGVM is mounted in this deployment, so the simulated MEASUREMENT is 48 zero bytes; PCR16
 # (sha256 bank) holds one extend with SHA3-256 of the canonical manifest.
 pcr16=$(python3 -c 'import hashlib,sys; print(hashlib.sha256(bytes(32)+bytes.fromhex(sys.argv[1])).hexdigest())' "$pcr16_measurement")
