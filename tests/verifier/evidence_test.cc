@@ -1,10 +1,11 @@
 // Whole-evidence verification with a test chain and test quotes: each platform, each binding
 // rule (with and without bus key), simulated roots, IGVM measurement, nonces, PCR policy, and
 // the failures (a bad second quote, wrong binding, wrong REPORT_DATA, untrusted root).
+#include "cocos/verifier/evidence/evidence.h"
+
 #include <gtest/gtest.h>
 
 #include "cocos/common/hash.h"
-#include "cocos/verifier/evidence/evidence.h"
 #include "igvm_writer.h"
 #include "test_chain.h"
 #include "test_util.h"
@@ -96,10 +97,12 @@ TEST(Evidence, CocosBindingExamples) {
   ev.ak_public = read_data("vtpm/ak_pub.tpmt_public.bin");
   ev.tee_nonce = seq(64, 0);
   EXPECT_EQ(to_hex(expected_report_data(ev)),
-            "91da7c4630c8b1633196f5cf9776cadb274b3a1d343b15c3c2d6dc837dab25bf9fc6f9a194491e375dbac0066e9a1022245ea05d667a50ee32bf7ace60559af5");
+            "91da7c4630c8b1633196f5cf9776cadb274b3a1d343b15c3c2d6dc837dab25bf9fc6f9a194491e375dbac0"
+            "066e9a1022245ea05d667a50ee32bf7ace60559af5");
   ev.tee_nonce = Bytes(64, 0);
   EXPECT_EQ(to_hex(expected_report_data(ev)),
-            "bb2bb9bcc9ecc2013b66720ec9f6c1627c9ea07ee5507afe6ab989bfa85e79f4b15df5b28876aca7606615964a68753bafccd66aefad4ae7645a506e706e0dbe");
+            "bb2bb9bcc9ecc2013b66720ec9f6c1627c9ea07ee5507afe6ab989bfa85e79f4b15df5b28876aca7606615"
+            "964a68753bafccd66aefad4ae7645a506e706e0dbe");
 }
 
 TEST(Evidence, WithoutTrustRootTheSimulatedChainFails) {

@@ -53,7 +53,10 @@ PkeyPtr gen(const char* type, const char* param) {
 void add_ext(X509* x, const std::string& oid, const Bytes& inner_der) {
   ObjPtr obj(OBJ_txt2obj(oid.c_str(), 1));
   OctPtr os(ASN1_OCTET_STRING_new());
-  check(obj && os && ASN1_OCTET_STRING_set(os.get(), inner_der.data(), static_cast<int>(inner_der.size())) == 1, "ext");
+  check(obj && os &&
+            ASN1_OCTET_STRING_set(os.get(), inner_der.data(), static_cast<int>(inner_der.size())) ==
+                1,
+        "ext");
   ExtPtr ext(X509_EXTENSION_create_by_OBJ(nullptr, obj.get(), 0, os.get()));
   check(ext && X509_add_ext(x, ext.get(), -1) == 1, "add ext");
 }
@@ -98,8 +101,10 @@ X509Ptr make_cert(const std::string& cn, const std::string& issuer_cn, EVP_PKEY*
   X509_set_pubkey(x.get(), pub);
   for (auto [name, value] : {std::pair{X509_get_subject_name(x.get()), cn},
                              std::pair{X509_get_issuer_name(x.get()), issuer_cn}}) {
-    X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("Test AMD"), -1, -1, 0);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(value.c_str()), -1, -1, 0);
+    X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
+                               reinterpret_cast<const unsigned char*>("Test AMD"), -1, -1, 0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                               reinterpret_cast<const unsigned char*>(value.c_str()), -1, -1, 0);
   }
   if (ca) {
     ExtPtr bc(X509V3_EXT_conf_nid(nullptr, nullptr, NID_basic_constraints, "critical,CA:TRUE"));
@@ -150,7 +155,8 @@ TestChain build_chain() {
   c.ark_der = der_of(ark_cert.get());
   c.ask_der = der_of(ask_cert.get());
   c.vcek_der = der_of(vcek.get());
-  c.ark_pem = "-----BEGIN CERTIFICATE-----\n" + to_base64(c.ark_der) + "\n-----END CERTIFICATE-----\n";
+  c.ark_pem =
+      "-----BEGIN CERTIFICATE-----\n" + to_base64(c.ark_der) + "\n-----END CERTIFICATE-----\n";
   return c;
 }
 
@@ -192,7 +198,8 @@ Bytes make_report(const Bytes& report_data64, const Bytes& measurement48) {
 
 void sign_report(Bytes& report, const TestChain& chain) {
   MdCtxPtr ctx(EVP_MD_CTX_new());
-  check(EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha384(), nullptr, chain.vcek_key.get()) == 1, "ecdsa init");
+  check(EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha384(), nullptr, chain.vcek_key.get()) == 1,
+        "ecdsa init");
   std::size_t len = 0;
   check(EVP_DigestSign(ctx.get(), nullptr, &len, report.data(), 0x2A0) == 1, "ecdsa len");
   Bytes der(len);
