@@ -15,6 +15,8 @@
 #      cannot do CURVE, a NOTE says so and a second, plain-bus project checks the monitor);
 #   7. podman-compose down -v, then checks that no container, pod, network or volume of the
 #      projects is left (images stay cached). The EXIT trap removes everything in any case.
+# COCOS_DEPLOY_FROM_SOURCE=1: step 2 uses build-images --from-source (the full multi-stage build,
+# tens of minutes on 2 cores) instead of the host's binaries.
 # Exit 77 (ctest SKIP) only when podman is missing or cannot run a container here, with the reason.
 set -euo pipefail
 
@@ -88,8 +90,13 @@ step "1. base image docker.io/library/debian:12 (made once, then cached)"
 podman run --rm --pull=never --network none docker.io/library/debian:12 true 2>"$work/run.err" ||
   skip "podman cannot run a container here: $(head -c 400 "$work/run.err")"
 
-step "2. images from the host's binaries (build-images --prebuilt)"
-"$src/compose/docker/build-images" --prebuilt "$build" --tag $tag
+if [ "${COCOS_DEPLOY_FROM_SOURCE:-0}" = 1 ]; then
+  step "2. images built from source inside the containers (COCOS_DEPLOY_FROM_SOURCE=1; slow)"
+  "$src/compose/docker/build-images" --from-source --tag $tag
+else
+  step "2. images from the host's binaries (build-images --prebuilt)"
+  "$src/compose/docker/build-images" --prebuilt "$build" --tag $tag
+fi
 
 step "3. job files on the host: keys, algorithm, dataset, manifest, offline signatures"
 job=$work/job
