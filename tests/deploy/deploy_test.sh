@@ -24,7 +24,7 @@ src=$(realpath "$1")
 build=$(realpath "$2")
 bin=$build/bin
 tag=deploytest
-proj="cocosdeploy$$"
+proj="cocosdeploy$$x"   # the x ends the number: no other run's name starts with this one
 t0=$SECONDS
 
 step() { printf '\n== [%3ds] %s\n' $((SECONDS - t0)) "$*"; }
