@@ -55,6 +55,12 @@ project_objects() {
 compose() {
   COCOS_JOB_DIR="$work/job" COCOS_TAG=$tag podman-compose -p "${cproj:-$proj}" -f "$src/compose/compose.yaml" "$@"
 }
+# logs_of CONTAINER: writes its output to $L. Greps then read the file: a `podman logs | grep -q`
+# pipeline can fail under pipefail when grep stops reading early and the writer gets SIGPIPE.
+logs_of() {
+  L=$work/logs.txt
+  podman logs "$1" >"$L" 2>&1 || true
+}
 cleanup() {
   local rc=$?
   if [ -n "$(project_objects)" ]; then
@@ -141,11 +147,11 @@ monitor=$(ctr monitor)
 [ -n "$mgr" ] && [ -n "$agent" ] && [ -n "$monitor" ] || fail "containers missing: $(project_objects | tr '\n' ' ')"
 end=$((SECONDS + 90))
 until podman exec "$mgr" test -s /var/lib/cocos/pub/agent.pub 2>/dev/null &&
-  podman logs "$agent" 2>&1 | grep -q 'cocos-agent .*curve=on'; do
+  logs_of "$agent" && grep -q 'cocos-agent .*curve=on' "$L"; do
   [ $SECONDS -lt $end ] || fail "the agent did not start with CURVE within 90 s"
   sleep 0.5
 done
-podman logs "$agent" 2>&1 | grep 'cocos-agent ' | head -n1
+logs_of "$agent" && grep -m1 'cocos-agent ' "$L"
 
 step "5. one computation, run from the host through the manager container"
 podman exec "$mgr" cocos-compose run --agent agent-1 --timeout 300 --manifest /job/manifest.json \
@@ -207,18 +213,19 @@ set -e
 echo "wrong PCR16 policy refused (exit 1), as it must be"
 
 step "7. the monitor (cocos-manager watch) saw the computation"
-if podman logs "$monitor" 2>&1 | grep -q "no CURVE options"; then
-  podman logs "$monitor" 2>&1 | tail -n 3
+logs_of "$monitor"
+if grep -q "no CURVE options" "$L"; then
+  tail -n 3 "$L"
   echo "NOTE: this cocos-manager's watch cannot subscribe to a CURVE-protected PUB socket"
   echo "      (compose/README.md, 'Known limits'): the monitor is checked on a plain bus below."
   plain_monitor=1
 else
   end=$((SECONDS + 20))
-  until podman logs "$monitor" 2>&1 | grep "$cid" | grep -q resultsReady; do
-    [ $SECONDS -lt $end ] || { podman logs "$monitor" 2>&1 | tail -n 20; fail "the monitor did not show resultsReady for $cid"; }
+  until logs_of "$monitor" && grep "$cid" "$L" | grep resultsReady >/dev/null; do
+    [ $SECONDS -lt $end ] || { tail -n 20 "$L"; fail "the monitor did not show resultsReady for $cid"; }
     sleep 0.5
   done
-  echo "monitor: $(podman logs "$monitor" 2>&1 | grep -c "$cid") lines about $cid"
+  echo "monitor: $(grep -c "$cid" "$L") lines about $cid"
   plain_monitor=0
 fi
 
@@ -238,12 +245,12 @@ if [ $plain_monitor = 1 ]; then
   end=$((SECONDS + 60))
   # `stop` makes the agent publish receivingManifest/stopped. The monitor may subscribe late
   # (PUB/SUB drops what comes before), so stop again until it shows one.
-  until podman logs "$monitor" 2>&1 | grep -q 'receivingManifest/stopped'; do
-    [ $SECONDS -lt $end ] || { podman logs "$monitor" 2>&1 | tail -n 20; fail "the monitor showed no event"; }
+  until logs_of "$monitor" && grep -q 'receivingManifest/stopped' "$L"; do
+    [ $SECONDS -lt $end ] || { tail -n 20 "$L"; fail "the monitor showed no event"; }
     podman exec "$mgr" cocos-compose stop --agent agent-1 --timeout 20 --reason "deploy test" >/dev/null
     sleep 1
   done
-  echo "monitor: $(podman logs "$monitor" 2>&1 | grep 'receivingManifest/stopped' | head -n1)"
+  echo "monitor: $(grep -m1 'receivingManifest/stopped' "$L")"
   compose down -v -t 10 >"$work/down2.log" 2>&1 || { cat "$work/down2.log"; fail "podman-compose down (plain) failed"; }
   podman network rm "${cproj}_default" >/dev/null
   unset cproj
