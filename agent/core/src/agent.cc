@@ -149,6 +149,8 @@ void Agent::clear_computation() {
   uploads_.clear();
   streams_.clear();
   challenges_.clear();
+  finished_uploads_.clear();
+  acked_streams_.clear();
   if (ps_.spec) {
     if (auto st = remove_tree(comp_dir()); !st) warn("cleanup: " + st.error().to_string());
   }
