@@ -205,6 +205,11 @@ TEST_F(AgentCoreTest, LostChunksGiveSizeMismatchAndTheUploadResumes) {
   auto end = a->upload_end(ready->upload_id);
   ASSERT_FALSE(end.ok());
   EXPECT_EQ(end.error().code, "size_mismatch");
+  const auto report = a->state_report();
+  ASSERT_EQ(report.items.size(), 2u);
+  EXPECT_EQ(report.items[1].item, "dataset");
+  EXPECT_FALSE(report.items[1].received);
+  EXPECT_EQ(report.items[1].bytes, 8u) << "partial bytes held are reported";
   auto again = a->upload_begin(req);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->offset, 8u) << "the received prefix is kept for the resume";
