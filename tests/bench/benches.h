@@ -12,9 +12,10 @@ namespace cocos::bench {
 
 struct Options {
   bool quick = false;
-  std::string work_base = "/tmp";  // big files and agent work dirs live under here
-  std::string agent_bin;           // the real cocos-agent (default: next to cocos-bench)
-  double min_time = 1.0;           // Google Benchmark minimum time per measurement (s)
+  std::string work_base = "/tmp";       // big files and agent work dirs live under here
+  std::string agent_bin;                // the real cocos-agent (default: next to cocos-bench)
+  std::vector<std::string> agent_args;  // extra cocos-agent flags (diagnosis, e.g. credits)
+  double min_time = 1.0;                // Google Benchmark minimum time per measurement (s)
 
   // Sizes (full mode / --quick).
   std::uint64_t upload_bytes() const { return quick ? (32ull << 20) : (1ull << 30); }

@@ -50,6 +50,9 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingDirectory);
   app.add_option("--agent-bin", o.agent_bin,
                  "the cocos-agent program (default: beside cocos-bench)");
+  app.add_option(
+      "--agent-arg", o.agent_args,
+      "extra flag for every cocos-agent started (repeat; e.g. --agent-arg=--upload-credits=32)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

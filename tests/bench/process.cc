@@ -9,11 +9,14 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
+#include <vector>
 
 namespace cocos::bench {
 
@@ -142,6 +145,64 @@ std::optional<double> proc_status_kib(pid_t pid, const std::string& field) {
     }
   }
   return std::nullopt;
+}
+
+namespace {
+
+std::optional<double> stat_cpu_seconds(const std::string& stat_path) {
+  std::ifstream f(stat_path);
+  std::string stat;
+  if (!std::getline(f, stat)) return std::nullopt;
+  // Fields after the ")" closing the command name: state is field 3, utime 14, stime 15.
+  const auto close = stat.rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  std::istringstream rest(stat.substr(close + 2));
+  std::vector<std::string> fields;  // fields[0] is field 3 (state)
+  for (std::string tok; rest >> tok && fields.size() < 13;) fields.push_back(tok);
+  if (fields.size() < 13) return std::nullopt;
+  const double ticks = std::strtod(fields[11].c_str(), nullptr) +  // utime (field 14)
+                       std::strtod(fields[12].c_str(), nullptr);   // stime (field 15)
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+}  // namespace
+
+std::optional<double> proc_cpu_seconds(pid_t pid) {
+  return stat_cpu_seconds("/proc/" + std::to_string(pid) + "/stat");
+}
+
+std::map<std::string, double> thread_cpu_seconds(pid_t pid) {
+  std::map<std::string, double> out;
+  std::error_code ec;
+  const std::string task = "/proc/" + std::to_string(pid) + "/task";
+  for (std::filesystem::directory_iterator it(task, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string dir = it->path().string();
+    std::ifstream comm(dir + "/comm");
+    std::string name;
+    std::getline(comm, name);
+    if (auto s = stat_cpu_seconds(dir + "/stat")) {
+      out[it->path().filename().string() + " " + name] = *s;
+    }
+  }
+  return out;
+}
+
+std::string thread_cpu_delta(const std::map<std::string, double>& before,
+                             const std::map<std::string, double>& after) {
+  std::vector<std::pair<double, std::string>> d;
+  for (const auto& [k, v] : after) {
+    auto b = before.find(k);
+    const double used = v - (b == before.end() ? 0.0 : b->second);
+    if (used > 0) d.emplace_back(used, k.substr(k.find(' ') + 1));
+  }
+  std::sort(d.rbegin(), d.rend());
+  std::string s;
+  char buf[96];
+  for (const auto& [used, name] : d) {
+    std::snprintf(buf, sizeof buf, "%s%s %.2f s", s.empty() ? "" : ", ", name.c_str(), used);
+    s += buf;
+  }
+  return s.empty() ? "none" : s;
 }
 
 std::string self_exe() {

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,6 +45,15 @@ class Child {
 
 // A field of /proc/<pid>/status in KiB ("VmHWM", "VmRSS"); nullopt when unreadable.
 std::optional<double> proc_status_kib(pid_t pid, const std::string& field);
+
+// CPU time (user + system) a process has used so far, from /proc/<pid>/stat; nullopt if gone.
+std::optional<double> proc_cpu_seconds(pid_t pid);
+
+// CPU seconds per thread ("<tid> <comm>" -> seconds) of a process, from /proc/<pid>/task.
+std::map<std::string, double> thread_cpu_seconds(pid_t pid);
+// Per-thread CPU used between two readings, as "comm 1.23 s, comm 0.40 s" (largest first).
+std::string thread_cpu_delta(const std::map<std::string, double>& before,
+                             const std::map<std::string, double>& after);
 
 // Path of the running executable (/proc/self/exe), for re-executing helper roles.
 std::string self_exe();

@@ -36,13 +36,13 @@ std::optional<double> Report::get(const std::string& key) const {
 
 void Report::print_table(std::FILE* out) const {
   const MachineInfo mi = machine_info();
-  std::fprintf(out, "machine: %u cpus, %s, %.1f GiB\n\n", mi.cpus, mi.cpu_model.c_str(),
-               mi.mem_gib);
-  std::fprintf(out, "%-28s %14s  %-8s %s\n", "key", "value", "unit", "target");
-  std::fprintf(out, "%-28s %14s  %-8s %s\n", "----------------------------", "--------------",
+  std::fprintf(out, "machine: %u cpus, %s, %.1f GiB; load average %s\n\n", mi.cpus,
+               mi.cpu_model.c_str(), mi.mem_gib, mi.loadavg.c_str());
+  std::fprintf(out, "%-32s %14s  %-8s %s\n", "key", "value", "unit", "target");
+  std::fprintf(out, "%-32s %14s  %-8s %s\n", "--------------------------------", "--------------",
                "--------", "------");
   for (const auto& m : metrics_) {
-    std::fprintf(out, "%-28s %14.3f  %-8s %s\n", m.key.c_str(), m.value, m.unit.c_str(),
+    std::fprintf(out, "%-32s %14.3f  %-8s %s\n", m.key.c_str(), m.value, m.unit.c_str(),
                  m.target.c_str());
   }
   if (!notes_.empty()) std::fprintf(out, "\nnotes:\n");
@@ -62,7 +62,10 @@ std::string Report::to_json(const std::string& mode) const {
   for (const auto& [b, t] : skipped_) skipped[b] = t;
   const MachineInfo mi = machine_info();
   j["mode"] = mode;
-  j["machine"] = {{"cpus", mi.cpus}, {"cpu_model", mi.cpu_model}, {"mem_gib", mi.mem_gib}};
+  j["machine"] = {{"cpus", mi.cpus},
+                  {"cpu_model", mi.cpu_model},
+                  {"mem_gib", mi.mem_gib},
+                  {"loadavg", mi.loadavg}};
   j["notes"] = notes;
   j["skipped"] = skipped;
   return j.dump(2);
@@ -87,6 +90,10 @@ MachineInfo machine_info() {
       break;
     }
   }
+  std::ifstream load("/proc/loadavg");
+  std::string a, b, c;
+  load >> a >> b >> c;
+  mi.loadavg = a + " " + b + " " + c;
   return mi;
 }
 

@@ -39,6 +39,7 @@ struct MachineInfo {
   unsigned cpus = 0;
   std::string cpu_model;
   double mem_gib = 0;
+  std::string loadavg;  // /proc/loadavg's 1, 5 and 15 minute figures when the report was made
 };
 MachineInfo machine_info();
 

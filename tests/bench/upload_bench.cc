@@ -64,6 +64,8 @@ struct RunResult {
   double upload_s = 0;
   double peak_rss_mib = 0;
   std::optional<ResultFetch> result;
+  // Where the CPU went, per thread, during the upload and the result stream.
+  std::string upload_agent_cpu, upload_self_cpu, result_agent_cpu, result_self_cpu;
 };
 
 // One fresh agent: manifest, algorithm, the dataset (timed), then optionally the result.
@@ -118,9 +120,13 @@ Result<RunResult> run_agent(const Options& o, const std::string& dir, const Keys
   if (!dsig) return dsig.take_error();
   db.signature = *dsig;
   RunResult rr;
+  const auto agent0 = thread_cpu_seconds(child->pid());
+  const auto self0 = thread_cpu_seconds(::getpid());
   auto t = (*drv)->upload(cid, db, dataset);
   if (!t) return t.take_error();
   rr.upload_s = *t;
+  rr.upload_agent_cpu = thread_cpu_delta(agent0, thread_cpu_seconds(child->pid()));
+  rr.upload_self_cpu = thread_cpu_delta(self0, thread_cpu_seconds(::getpid()));
   auto hwm = proc_status_kib(child->pid(), "VmHWM");
   if (!hwm) return make_error("io_error", "cannot read VmHWM of the agent");
   rr.peak_rss_mib = *hwm / 1024.0;
@@ -129,9 +135,13 @@ Result<RunResult> run_agent(const Options& o, const std::string& dir, const Keys
   if (auto s = (*drv)->wait_state("resultsReady", std::chrono::seconds(3600)); !s) {
     return s.take_error();
   }
+  const auto agent1 = thread_cpu_seconds(child->pid());
+  const auto self1 = thread_cpu_seconds(::getpid());
   auto f = (*drv)->fetch_result(cid, keys.consumer, dir + "/result.zip");
   if (!f) return f.take_error();
   rr.result = *f;
+  rr.result_agent_cpu = thread_cpu_delta(agent1, thread_cpu_seconds(child->pid()));
+  rr.result_self_cpu = thread_cpu_delta(self1, thread_cpu_seconds(::getpid()));
   return rr;
 }
 
@@ -171,6 +181,12 @@ void bench_upload_result(const Options& o, Report& r) {
                   static_cast<double>(o.upload_bytes()) / kMiB,
                   static_cast<double>(run->result->size) / kMiB);
     r.note("upload", note);
+    r.note("upload_cpu", "during " + std::to_string(run->upload_s).substr(0, 5) +
+                             " s of upload: agent threads " + run->upload_agent_cpu +
+                             "; manager (bench) threads " + run->upload_self_cpu);
+    r.note("result_cpu", "during " + std::to_string(run->result->seconds).substr(0, 5) +
+                             " s of result stream: agent threads " + run->result_agent_cpu +
+                             "; consumer (bench) threads " + run->result_self_cpu);
   }
   // 2. Peak RSS: a big and a small upload, each into a fresh agent.
   double hwm[2] = {0, 0};
