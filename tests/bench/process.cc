@@ -171,8 +171,8 @@ std::optional<double> proc_cpu_seconds(pid_t pid) {
   return stat_cpu_seconds("/proc/" + std::to_string(pid) + "/stat");
 }
 
-std::map<std::string, double> thread_cpu_seconds(pid_t pid) {
-  std::map<std::string, double> out;
+std::map<std::string, ThreadTimes> thread_times(pid_t pid) {
+  std::map<std::string, ThreadTimes> out;
   std::error_code ec;
   const std::string task = "/proc/" + std::to_string(pid) + "/task";
   for (std::filesystem::directory_iterator it(task, ec), end; !ec && it != end; it.increment(ec)) {
@@ -180,26 +180,34 @@ std::map<std::string, double> thread_cpu_seconds(pid_t pid) {
     std::ifstream comm(dir + "/comm");
     std::string name;
     std::getline(comm, name);
-    if (auto s = stat_cpu_seconds(dir + "/stat")) {
-      out[it->path().filename().string() + " " + name] = *s;
+    std::ifstream sched(dir + "/schedstat");
+    double cpu_ns = 0, runq_ns = 0;
+    if (sched >> cpu_ns >> runq_ns) {
+      out[it->path().filename().string() + " " + name] = {cpu_ns / 1e9, runq_ns / 1e9};
     }
   }
   return out;
 }
 
-std::string thread_cpu_delta(const std::map<std::string, double>& before,
-                             const std::map<std::string, double>& after) {
-  std::vector<std::pair<double, std::string>> d;
+std::string thread_times_delta(const std::map<std::string, ThreadTimes>& before,
+                               const std::map<std::string, ThreadTimes>& after) {
+  struct Row {
+    double cpu, runq;
+    std::string name;
+  };
+  std::vector<Row> rows;
   for (const auto& [k, v] : after) {
     auto b = before.find(k);
-    const double used = v - (b == before.end() ? 0.0 : b->second);
-    if (used > 0) d.emplace_back(used, k.substr(k.find(' ') + 1));
+    const ThreadTimes was = b == before.end() ? ThreadTimes{} : b->second;
+    const Row row{v.cpu_s - was.cpu_s, v.runq_s - was.runq_s, k.substr(k.find(' ') + 1)};
+    if (row.cpu >= 0.005 || row.runq >= 0.005) rows.push_back(row);
   }
-  std::sort(d.rbegin(), d.rend());
+  std::sort(rows.begin(), rows.end(), [](const Row& x, const Row& y) { return x.cpu > y.cpu; });
   std::string s;
-  char buf[96];
-  for (const auto& [used, name] : d) {
-    std::snprintf(buf, sizeof buf, "%s%s %.2f s", s.empty() ? "" : ", ", name.c_str(), used);
+  char buf[128];
+  for (const auto& r : rows) {
+    std::snprintf(buf, sizeof buf, "%s%s cpu %.2f s + runq %.2f s", s.empty() ? "" : ", ",
+                  r.name.c_str(), r.cpu, r.runq);
     s += buf;
   }
   return s.empty() ? "none" : s;

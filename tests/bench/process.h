@@ -49,11 +49,18 @@ std::optional<double> proc_status_kib(pid_t pid, const std::string& field);
 // CPU time (user + system) a process has used so far, from /proc/<pid>/stat; nullopt if gone.
 std::optional<double> proc_cpu_seconds(pid_t pid);
 
-// CPU seconds per thread ("<tid> <comm>" -> seconds) of a process, from /proc/<pid>/task.
-std::map<std::string, double> thread_cpu_seconds(pid_t pid);
-// Per-thread CPU used between two readings, as "comm 1.23 s, comm 0.40 s" (largest first).
-std::string thread_cpu_delta(const std::map<std::string, double>& before,
-                             const std::map<std::string, double>& after);
+// Per-thread scheduler times of a process (/proc/<pid>/task/<tid>/schedstat): seconds on a CPU
+// and seconds runnable but waiting for one (run queue). Keyed "<tid> <comm>".
+struct ThreadTimes {
+  double cpu_s = 0;
+  double runq_s = 0;
+};
+std::map<std::string, ThreadTimes> thread_times(pid_t pid);
+// What each thread used between two readings, "comm cpu 1.23 s + runq 0.40 s, ..." (busiest
+// first), so a slow transfer shows whether it was computing, waiting for a CPU, or neither
+// (waiting for I/O or the peer).
+std::string thread_times_delta(const std::map<std::string, ThreadTimes>& before,
+                               const std::map<std::string, ThreadTimes>& after);
 
 // Path of the running executable (/proc/self/exe), for re-executing helper roles.
 std::string self_exe();

@@ -56,6 +56,27 @@ Result<Bytes> write_dataset(const std::string& path, std::uint64_t size) {
   return h.finish();
 }
 
+// The disk's durable write rate in the work dir: 1 MiB writes, fsync every 4 MiB (what the agent
+// does with its default 8 credits), so upload_mib_s can be read against what the disk allows.
+Result<double> disk_write_fsync_mib_s(const std::string& dir, std::uint64_t size) {
+  const std::string path = dir + "/fsync-probe.bin";
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return make_error("io_error", "cannot create " + path);
+  std::vector<std::uint8_t> buf(1 << 20, 0x5A);
+  const auto t0 = std::chrono::steady_clock::now();
+  bool ok = true;
+  for (std::uint64_t done = 0; done < size && ok; done += buf.size()) {
+    ok = ::write(fd, buf.data(), buf.size()) == static_cast<ssize_t>(buf.size());
+    if (ok && ((done >> 20) % 4 == 3)) ok = ::fsync(fd) == 0;
+  }
+  ok = ok && ::fsync(fd) == 0;
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ::close(fd);
+  ::unlink(path.c_str());
+  if (!ok) return make_error("io_error", "write/fsync failed on " + path);
+  return static_cast<double>(size) / kMiB / secs;
+}
+
 struct Keys {
   PrivateKey algo, data, consumer;
 };
@@ -120,13 +141,13 @@ Result<RunResult> run_agent(const Options& o, const std::string& dir, const Keys
   if (!dsig) return dsig.take_error();
   db.signature = *dsig;
   RunResult rr;
-  const auto agent0 = thread_cpu_seconds(child->pid());
-  const auto self0 = thread_cpu_seconds(::getpid());
+  const auto agent0 = thread_times(child->pid());
+  const auto self0 = thread_times(::getpid());
   auto t = (*drv)->upload(cid, db, dataset);
   if (!t) return t.take_error();
   rr.upload_s = *t;
-  rr.upload_agent_cpu = thread_cpu_delta(agent0, thread_cpu_seconds(child->pid()));
-  rr.upload_self_cpu = thread_cpu_delta(self0, thread_cpu_seconds(::getpid()));
+  rr.upload_agent_cpu = thread_times_delta(agent0, thread_times(child->pid()));
+  rr.upload_self_cpu = thread_times_delta(self0, thread_times(::getpid()));
   auto hwm = proc_status_kib(child->pid(), "VmHWM");
   if (!hwm) return make_error("io_error", "cannot read VmHWM of the agent");
   rr.peak_rss_mib = *hwm / 1024.0;
@@ -135,13 +156,13 @@ Result<RunResult> run_agent(const Options& o, const std::string& dir, const Keys
   if (auto s = (*drv)->wait_state("resultsReady", std::chrono::seconds(3600)); !s) {
     return s.take_error();
   }
-  const auto agent1 = thread_cpu_seconds(child->pid());
-  const auto self1 = thread_cpu_seconds(::getpid());
+  const auto agent1 = thread_times(child->pid());
+  const auto self1 = thread_times(::getpid());
   auto f = (*drv)->fetch_result(cid, keys.consumer, dir + "/result.zip");
   if (!f) return f.take_error();
   rr.result = *f;
-  rr.result_agent_cpu = thread_cpu_delta(agent1, thread_cpu_seconds(child->pid()));
-  rr.result_self_cpu = thread_cpu_delta(self1, thread_cpu_seconds(::getpid()));
+  rr.result_agent_cpu = thread_times_delta(agent1, thread_times(child->pid()));
+  rr.result_self_cpu = thread_times_delta(self1, thread_times(::getpid()));
   return rr;
 }
 
@@ -162,6 +183,9 @@ void bench_upload_result(const Options& o, Report& r) {
   {  // 1. Upload + result throughput.
     auto dir = TempDir::create(o.work_base, "cocos-bench-upload-");
     if (!dir) return r.skipped("upload", dir.error().to_string());
+    if (auto disk = disk_write_fsync_mib_s(dir->path(), o.quick ? (16ull << 20) : (256ull << 20))) {
+      r.set("disk_write_fsync_mib_s", *disk, "MiB/s");
+    }
     const std::string path = dir->path() + "/data.bin";
     auto sha = write_dataset(path, o.upload_bytes());
     if (!sha) return r.skipped("upload", sha.error().to_string());
