@@ -24,6 +24,10 @@ std::string encode_body(const Body& b) {
 }
 
 Result<Header> decode_header(ByteView frame, const Limits& limits) {
+  return decode_header(frame, limits, nullptr);
+}
+
+Result<Header> decode_header(ByteView frame, const Limits& limits, Header* partial) {
   if (frame.size() > limits.max_header) {
     return make_error(std::string(err::kTooLarge), "header: " + std::to_string(frame.size()) +
                                                        " bytes, limit " +
@@ -36,6 +40,15 @@ Result<Header> decode_header(ByteView frame, const Limits& limits) {
     Error e = r.take_error();
     e.message = "header: " + e.message;
     return e;
+  }
+  if (partial) {
+    // Whatever else is wrong with the header, a readable id (and cid) lets the error reply
+    // reach the request that caused it.
+    const msgpack::object* id = r->find("id");
+    if (id && id->type == msgpack::type::POSITIVE_INTEGER) partial->id = id->via.u64;
+    const msgpack::object* cid = r->find("cid");
+    if (cid && cid->type == msgpack::type::STR)
+      partial->cid.assign(cid->via.str.ptr, cid->via.str.size);
   }
   Header h;
   std::string type;
@@ -88,8 +101,12 @@ Result<Envelope> decode_message(std::span<const ByteView> frames, const Limits& 
                                 Header* header_out, bool* header_ok) {
   if (header_ok) *header_ok = false;
   if (frames.empty()) return make_error(std::string(err::kBadMessage), "message has no frames");
-  auto h = decode_header(frames[0], limits);
-  if (!h) return h.take_error();
+  Header partial{kProtocolVersion, MessageType::kError, 0, {}};
+  auto h = decode_header(frames[0], limits, &partial);
+  if (!h) {
+    if (header_out) *header_out = partial;
+    return h.take_error();
+  }
   if (header_out) *header_out = *h;
   if (header_ok) *header_ok = true;
   const std::size_t want = info(h->type).raw_frame ? 3 : 2;
@@ -125,7 +142,7 @@ bool should_answer_decode_failure(bool header_ok, const Header& header) {
 
 Envelope make_decode_error_reply(bool header_ok, const Header& header, const Error& e) {
   if (header_ok) return make_error_reply(header, e);
-  return make_error_reply(Header{kProtocolVersion, MessageType::kError, 0, {}}, e);
+  return make_error_reply(Header{kProtocolVersion, MessageType::kError, header.id, header.cid}, e);
 }
 
 }  // namespace cocos::messages

@@ -280,12 +280,12 @@ TEST(Bus, MalformedAndOversizeFramesAnsweredConnectionStaysUsable) {
   std::array<zmq::const_buffer, 2> junk = {zmq::str_buffer("\xc1\xc1"), zmq::str_buffer("x")};
   ASSERT_TRUE(zmq::send_multipart(raw, junk));
   recv_error(0, "bad_message");
-  // 2. Unknown type (the header is unreadable for us, so id 0).
+  // 2. Unknown type: answered with the id that could be read.
   std::string unknown = messages::encode_header({1, MessageType::kPing, 77, ""});
   unknown.replace(unknown.find("ping"), 4, "zzzz");
   std::array<zmq::const_buffer, 2> u = {zmq::buffer(unknown), zmq::str_buffer("\x80")};
   ASSERT_TRUE(zmq::send_multipart(raw, u));
-  recv_error(0, "unknown_type");
+  recv_error(77, "unknown_type");
   // 3. Oversize body for a request: too_large with the request's id.
   std::string ping_hdr = messages::encode_header({1, MessageType::kComputationStop, 78, ""});
   std::string big = messages::encode_body(messages::ComputationStop{std::string(4000, 'x')});
@@ -303,7 +303,7 @@ TEST(Bus, MalformedAndOversizeFramesAnsweredConnectionStaysUsable) {
   std::string v2 = messages::encode_header({2, MessageType::kPing, 80, ""});
   std::array<zmq::const_buffer, 2> vv = {zmq::buffer(v2), zmq::str_buffer("\x80")};
   ASSERT_TRUE(zmq::send_multipart(raw, vv));
-  recv_error(0, "unsupported_version");
+  recv_error(80, "unsupported_version");
   // 6. A malformed *reply* is never answered (no error ping-pong); the next ping still works.
   std::string pong_hdr = messages::encode_header({1, MessageType::kPong, 81, ""});
   std::array<zmq::const_buffer, 2> pr = {zmq::buffer(pong_hdr), zmq::str_buffer("\x01")};
@@ -326,6 +326,32 @@ TEST(Bus, MalformedAndOversizeFramesAnsweredConnectionStaysUsable) {
   EXPECT_EQ(env->header.type, MessageType::kPong);  // not an error for message 6
   EXPECT_EQ(env->header.id, 79u);
   EXPECT_EQ(mgr->channel().counters().decode_errors, 6u);
+}
+
+TEST(Bus, SocketOptionsAreApplied) {
+  zmq::context_t ctx;
+  LinkOptions o;
+  o.linger_ms = 150;
+  o.max_frame_bytes = 12345678;
+  o.sndhwm = 77;
+  o.rcvhwm = 88;
+  o.heartbeat_ivl_ms = 1500;
+  o.reconnect_ivl_max_ms = 4000;
+  auto mgr = ManagerEndpoint::bind(ctx, "tcp://127.0.0.1:*", o);
+  ASSERT_TRUE(mgr.ok());
+  auto agent = AgentLink::connect(ctx, mgr->endpoint(), "opts", o);
+  ASSERT_TRUE(agent.ok());
+  for (Channel* c : {&mgr->channel(), &agent->channel()}) {
+    auto s = c->socket();
+    EXPECT_EQ(s.get(zmq::sockopt::linger), 150);
+    EXPECT_EQ(s.get(zmq::sockopt::maxmsgsize), 12345678);
+    EXPECT_EQ(s.get(zmq::sockopt::sndhwm), 77);
+    EXPECT_EQ(s.get(zmq::sockopt::rcvhwm), 88);
+    EXPECT_EQ(s.get(zmq::sockopt::reconnect_ivl_max), 4000);
+  }
+  EXPECT_EQ(agent->channel().socket().get(zmq::sockopt::routing_id), "opts");
+  EXPECT_EQ(ManagerEndpoint::bind(ctx, mgr->endpoint()).error().code, "io_error");  // in use
+  EXPECT_EQ(AgentLink::connect(ctx, mgr->endpoint(), "").error().code, "bad_argument");
 }
 
 TEST(Bus, EventsOverPubSubWithTopics) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <tuple>
 
 #include "cocos/messages/errors.h"
 #include "samples.h"
@@ -147,6 +148,25 @@ TEST(ErrorReplies, IdZeroWhenHeaderUnreadable) {
   auto reply = make_decode_error_reply(header_ok, h, r.error());
   EXPECT_EQ(reply.header.id, 0u);
   EXPECT_EQ(reply.header.cid, "");
+}
+
+TEST(ErrorReplies, UnknownTypeAndVersionAreAnsweredWithTheirId) {
+  for (auto [type, v, code] :
+       {std::tuple{"launch", 1, "unknown_type"}, std::tuple{"ping", 9, "unsupported_version"}}) {
+    auto hdr = testing::header_bytes(type, static_cast<std::uint64_t>(v), 55);
+    std::string body = "\x80";
+    std::vector<ByteView> frames{view(hdr), view(body)};
+    Header h;
+    bool header_ok = true;
+    auto r = decode_message(frames, {}, &h, &header_ok);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, code);
+    EXPECT_FALSE(header_ok);
+    EXPECT_TRUE(should_answer_decode_failure(header_ok, h));
+    auto reply = make_decode_error_reply(header_ok, h, r.error());
+    EXPECT_EQ(reply.header.id, 55u);
+    EXPECT_EQ(reply.header.cid, "c");
+  }
 }
 
 TEST(ErrorReplies, RepliesAreNeverAnswered) {

@@ -23,7 +23,8 @@ struct CliRun {
 class TempDir {
  public:
   TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "cocos-verifier-test-XXXXXX").string();
+    std::string tmpl =
+        (std::filesystem::temp_directory_path() / "cocos-verifier-test-XXXXXX").string();
     path_ = mkdtemp(tmpl.data()) ? tmpl : "";
   }
   ~TempDir() {
@@ -32,7 +33,8 @@ class TempDir {
   }
   std::string write(const std::string& name, std::string_view data) const {
     const std::string p = path_ + "/" + name;
-    std::ofstream(p, std::ios::binary).write(data.data(), static_cast<std::streamsize>(data.size()));
+    std::ofstream(p, std::ios::binary)
+        .write(data.data(), static_cast<std::streamsize>(data.size()));
     return p;
   }
   std::string write(const std::string& name, const Bytes& b) const {
@@ -46,7 +48,8 @@ class TempDir {
 
 // Runs the binary with `args`; stdout (and stderr when `with_err`) captured.
 CliRun run(const std::string& args, bool with_err = false) {
-  const std::string cmd = std::string(COCOS_VERIFIER_BIN) + " " + args + (with_err ? " 2>&1" : " 2>/dev/null");
+  const std::string cmd =
+      std::string(COCOS_VERIFIER_BIN) + " " + args + (with_err ? " 2>&1" : " 2>/dev/null");
   CliRun r;
   FILE* p = popen(cmd.c_str(), "r");
   if (p == nullptr) return r;
@@ -82,9 +85,10 @@ TEST(Cli, MeasureIgvm) {
   Bytes bad_len = file;
   put_le(bad_len, 28, 12, 4);
   fix_checksum(bad_len);
-  for (const auto& [name, bytes] : {std::pair{"crc", bad_crc}, std::pair{"overlap", overlap},
-                                    std::pair{"len", bad_len}, std::pair{"trunc", Bytes(file.begin(), file.begin() + 30)},
-                                    std::pair{"garbage", pattern_page(9, 5000)}}) {
+  for (const auto& [name, bytes] :
+       {std::pair{"crc", bad_crc}, std::pair{"overlap", overlap}, std::pair{"len", bad_len},
+        std::pair{"trunc", Bytes(file.begin(), file.begin() + 30)},
+        std::pair{"garbage", pattern_page(9, 5000)}}) {
     CliRun b = run("measure --igvm " + t.write(name, bytes), true);
     EXPECT_EQ(b.code, 2) << name;
     EXPECT_EQ(std::count(b.out.begin(), b.out.end(), '\n'), 1) << b.out;
@@ -94,39 +98,59 @@ TEST(Cli, MeasureIgvm) {
 }
 
 TEST(Cli, MeasureOvmf) {
-  CliRun r = run("measure --ovmf " + D + "sev-snp-measure/ovmf_AmdSev_suffix.bin --vcpus 1 --vcpu-type EPYC-v4 "
-              "--guest-features 0x21 --kernel /dev/null --initrd /dev/null --append ''");
+  CliRun r = run("measure --ovmf " + D +
+                 "sev-snp-measure/ovmf_AmdSev_suffix.bin --vcpus 1 --vcpu-type EPYC-v4 "
+                 "--guest-features 0x21 --kernel /dev/null --initrd /dev/null --append ''");
   EXPECT_EQ(r.code, 0);
-  EXPECT_EQ(r.out, "329c8ce0972ae52343b64d34a434a86f245dfd74f5ed7aae15d22efc78fb9683632b9b50e4e1d7fa41179ef98a7ef198\n");
-  CliRun fms = run("measure --ovmf " + D + "sev-snp-measure/ovmf_OvmfX64_suffix.bin --vcpu-family 23 --vcpu-model 1 "
-                "--vcpu-stepping 2 --guest-features 0x21");
-  EXPECT_EQ(fms.out, "28797ae0afaba4005a81e629acebfb59e6687949d6be44007cd5506823b0dd66f146aaae26ff291eed7b493d8a64c385\n");
-  EXPECT_EQ(run("measure --ovmf " + D + "sev-snp-measure/ovmf_OvmfX64_suffix.bin --vcpu-sig 0x800f12 --kernel /dev/null").code, 2);
-  EXPECT_EQ(run("measure --ovmf " + D + "sev-snp-measure/ovmf_OvmfX64_suffix.bin").code, 2);  // no vCPU type
+  EXPECT_EQ(r.out,
+            "329c8ce0972ae52343b64d34a434a86f245dfd74f5ed7aae15d22efc78fb9683632b9b50e4e1d7fa41179e"
+            "f98a7ef198\n");
+  CliRun fms = run("measure --ovmf " + D +
+                   "sev-snp-measure/ovmf_OvmfX64_suffix.bin --vcpu-family 23 --vcpu-model 1 "
+                   "--vcpu-stepping 2 --guest-features 0x21");
+  EXPECT_EQ(fms.out,
+            "28797ae0afaba4005a81e629acebfb59e6687949d6be44007cd5506823b0dd66f146aaae26ff291eed7b49"
+            "3d8a64c385\n");
+  EXPECT_EQ(run("measure --ovmf " + D +
+                "sev-snp-measure/ovmf_OvmfX64_suffix.bin --vcpu-sig 0x800f12 --kernel /dev/null")
+                .code,
+            2);
+  EXPECT_EQ(run("measure --ovmf " + D + "sev-snp-measure/ovmf_OvmfX64_suffix.bin").code,
+            2);  // no vCPU type
 }
 
 TEST(Cli, SnpCommand) {
-  const std::string gsg = "--report " + D + "snp-reports/gsg_milan_v2_report.bin --vcek " + D + "snp-reports/gsg_milan_v2_vcek.der --time 1767225600";
+  const std::string gsg = "--report " + D + "snp-reports/gsg_milan_v2_report.bin --vcek " + D +
+                          "snp-reports/gsg_milan_v2_vcek.der --time 1767225600";
   EXPECT_EQ(run("snp " + gsg).code, 0);
   EXPECT_EQ(run("snp " + gsg + " --product milan").code, 0);
   CliRun genoa = run("snp " + gsg + " --product genoa --json");
   EXPECT_EQ(genoa.code, 1);
-  EXPECT_NE(genoa.out.find("\"first_failure\": \"snp.chain.leaf\""), std::string::npos) << genoa.out;
+  EXPECT_NE(genoa.out.find("\"first_failure\": \"snp.chain.leaf\""), std::string::npos)
+      << genoa.out;
   TempDir t;
-  const std::string nodebug = t.write("p.json", std::string(R"({"snp": {"guest_policy": {"smt": true}}})"));
+  const std::string nodebug =
+      t.write("p.json", std::string(R"({"snp": {"guest_policy": {"smt": true}}})"));
   CliRun pol = run("snp " + gsg + " --policy " + nodebug);
   EXPECT_EQ(pol.code, 1);
   EXPECT_EQ(pol.out.rfind("INVALID: first failing check policy.guest.debug", 0), 0u) << pol.out;
   // Certificates from a folder (VCEK plus the AMD bundle), report as hex.
   std::filesystem::create_directory(t.path() + "/certs");
-  std::filesystem::copy_file(D + "snp-reports/virtee_milan_v2_vcek.der", t.path() + "/certs/vcek.der");
+  std::filesystem::copy_file(D + "snp-reports/virtee_milan_v2_vcek.der",
+                             t.path() + "/certs/vcek.der");
   std::filesystem::copy_file(D + "amd-roots/ask_ark_milan.pem", t.path() + "/certs/ask_ark.pem");
-  EXPECT_EQ(run("snp --report " + D + "snp-reports/virtee_milan_v2_report.hex --certs " + t.path() + "/certs --time 1767225600").code, 0);
+  EXPECT_EQ(run("snp --report " + D + "snp-reports/virtee_milan_v2_report.hex --certs " + t.path() +
+                "/certs --time 1767225600")
+                .code,
+            0);
   // Unusable input.
   CliRun trunc = run("snp --report " + t.write("r.bin", Bytes(100, 1)), true);
   EXPECT_EQ(trunc.code, 2);
   EXPECT_NE(trunc.out.find("bad_report"), std::string::npos);
-  EXPECT_EQ(run("snp --report " + D + "snp-reports/gsg_milan_v2_report.bin --vcek " + t.write("v.der", Bytes(50, 7))).code, 2);
+  EXPECT_EQ(run("snp --report " + D + "snp-reports/gsg_milan_v2_report.bin --vcek " +
+                t.write("v.der", Bytes(50, 7)))
+                .code,
+            2);
   EXPECT_EQ(run("snp " + gsg + " --policy " + t.write("bad.json", std::string("{"))).code, 2);
   EXPECT_EQ(run("snp " + gsg + " --product sparc").code, 2);
   EXPECT_EQ(run("snp").code, 2);
@@ -135,16 +159,21 @@ TEST(Cli, SnpCommand) {
 }
 
 TEST(Cli, VtpmCommand) {
-  const std::string q = "vtpm --ak " + D + "vtpm/ak_pub.tpmt_public.bin --quote " + D + "vtpm/quote_sha256.attest.bin --sig " +
-                        D + "vtpm/quote_sha256.sig.bin --pcrs " + D + "vtpm/quote_sha256.pcrs.txt";
+  const std::string q = "vtpm --ak " + D + "vtpm/ak_pub.tpmt_public.bin --quote " + D +
+                        "vtpm/quote_sha256.attest.bin --sig " + D +
+                        "vtpm/quote_sha256.sig.bin --pcrs " + D + "vtpm/quote_sha256.pcrs.txt";
   EXPECT_EQ(run(q + " --nonce 9009").code, 0);
   EXPECT_EQ(run(q + " --nonce 9008").code, 1);
   EXPECT_EQ(run(q + " --nonce zz").code, 2);
-  CliRun pol = run(q + " --nonce 9009 --policy " + D + "cocos/cocos_attestation_policy_da31d76c.json");
+  CliRun pol =
+      run(q + " --nonce 9009 --policy " + D + "cocos/cocos_attestation_policy_da31d76c.json");
   EXPECT_EQ(pol.code, 1);
   EXPECT_NE(pol.out.find("policy.pcr.sha256.0"), std::string::npos);
   TempDir t;
-  EXPECT_EQ(run("vtpm --ak " + t.write("ak", Bytes(10, 1)) + " --quote x --sig y --pcrs z --nonce 00").code, 2);
+  EXPECT_EQ(
+      run("vtpm --ak " + t.write("ak", Bytes(10, 1)) + " --quote x --sig y --pcrs z --nonce 00")
+          .code,
+      2);
 }
 
 TEST(Cli, EvidenceAndShow) {
@@ -158,19 +187,27 @@ TEST(Cli, EvidenceAndShow) {
   Bytes report = make_report(ev.tee_nonce, Bytes(48, 1));
   sign_report(report, test_chain());
   ev.snp_report = report;
-  ev.certs = {{"vcek", test_chain().vcek_der}, {"ask", test_chain().ask_der}, {"ark", test_chain().ark_der}};
+  ev.certs = {{"vcek", test_chain().vcek_der},
+              {"ask", test_chain().ask_der},
+              {"ark", test_chain().ark_der}};
   const std::string file = t.write("ev.msgpack", encode_evidence(ev));
   const std::string root = t.write("ark.pem", test_chain().ark_pem);
   const std::string policy = t.write("p.json", std::string(R"({"snp": {"vmpl": 2}})"));
-  CliRun ok = run("evidence " + file + " --policy " + policy + " --trust-root " + root + " --tee-nonce " + std::string(128, '0').replace(0, 128, to_hex(ev.tee_nonce)));
+  CliRun ok = run("evidence " + file + " --policy " + policy + " --trust-root " + root +
+                  " --tee-nonce " + std::string(128, '0').replace(0, 128, to_hex(ev.tee_nonce)));
   EXPECT_EQ(ok.code, 0) << ok.out;
   EXPECT_NE(ok.out.find("SIMULATED"), std::string::npos);
-  CliRun json = run("evidence " + file + " --policy " + policy + " --trust-root " + root + " --json");
+  CliRun json =
+      run("evidence " + file + " --policy " + policy + " --trust-root " + root + " --json");
   EXPECT_NE(json.out.find("\"simulated\": true"), std::string::npos);
   // The ARK shipped inside the evidence is not trusted by itself.
   EXPECT_EQ(run("evidence " + file + " --policy " + policy).code, 1);
-  EXPECT_EQ(run("evidence " + file + " --policy " + policy + " --trust-root " + root + " --tee-nonce 00").code, 1);
-  EXPECT_EQ(run("evidence " + t.write("junk", pattern_page(1, 300)) + " --policy " + policy).code, 2);
+  EXPECT_EQ(
+      run("evidence " + file + " --policy " + policy + " --trust-root " + root + " --tee-nonce 00")
+          .code,
+      1);
+  EXPECT_EQ(run("evidence " + t.write("junk", pattern_page(1, 300)) + " --policy " + policy).code,
+            2);
   EXPECT_EQ(run("evidence " + file).code, 2);  // --policy is required
   CliRun show = run("show " + file);
   EXPECT_EQ(show.code, 0);

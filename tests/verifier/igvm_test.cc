@@ -143,7 +143,8 @@ TEST(Igvm, IdBlockLdMustMatchTheDigest) {
   Bytes wrong = ld;
   wrong[0] ^= 1;
   bad.id_block(kSnp, wrong, Bytes(16, 0xAB), 7);
-  auto parsed = igvm::parse_igvm(good.build());
+  const Bytes good_file = good.build();  // the parsed form borrows these bytes
+  auto parsed = igvm::parse_igvm(good_file);
   ASSERT_TRUE(parsed.ok());
   auto m = igvm::measure_snp(*parsed, {});
   ASSERT_TRUE(m.ok()) << m.error().to_string();
@@ -270,7 +271,8 @@ TEST(IgvmCorrupt, SectionOrderMasksAndTypes) {
   IgvmWriter ignorable;
   ignorable.platform(kSnp, 2);
   ignorable.raw(0x800003FF, Bytes(8, 0));  // bit 31: may be ignored
-  EXPECT_TRUE(igvm::parse_igvm(ignorable.build()).ok());
+  const Bytes ignorable_file = ignorable.build();
+  EXPECT_TRUE(igvm::parse_igvm(ignorable_file).ok());
   IgvmWriter none;
   none.guest_policy(1, 1);
   expect_bad(none.build(), "names no declared platform");

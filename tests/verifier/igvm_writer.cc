@@ -120,8 +120,10 @@ Bytes IgvmWriter::build() const {
 }
 
 void fix_checksum(Bytes& file) {
-  const std::uint32_t off = file[8] | file[9] << 8 | file[10] << 16 | static_cast<std::uint32_t>(file[11]) << 24;
-  const std::uint32_t size = file[12] | file[13] << 8 | file[14] << 16 | static_cast<std::uint32_t>(file[15]) << 24;
+  const std::uint32_t off =
+      file[8] | file[9] << 8 | file[10] << 16 | static_cast<std::uint32_t>(file[11]) << 24;
+  const std::uint32_t size =
+      file[12] | file[13] << 8 | file[14] << 16 | static_cast<std::uint32_t>(file[15]) << 24;
   Bytes head(file.begin(), file.begin() + 24);
   put_le(head, 20, 0, 4);
   std::uint32_t crc = igvm::crc32(head);

@@ -1,9 +1,10 @@
 // sev-snp-measure vectors (expectations.json "launch_digest"): page-chain values and the three
 // full OVMF direct-boot digests.
+#include "cocos/igvm/ovmf.h"
+
 #include <gtest/gtest.h>
 
 #include "cocos/igvm/measure.h"
-#include "cocos/igvm/ovmf.h"
 
 namespace cocos::test {
 namespace {
@@ -32,9 +33,11 @@ igvm::OvmfOptions base(const std::string& file) {
 
 TEST(Ovmf, PageChainVectors) {
   EXPECT_EQ(chain("ovmf_AmdSev_suffix.bin"),
-            "086e2e9149ebf45abdc3445fba5b2da8270bdbb04094d7a2c37faaa4b24af3aa16aff8c374c2a55c467a50da6d466b74");
+            "086e2e9149ebf45abdc3445fba5b2da8270bdbb04094d7a2c37faaa4b24af3aa16aff8c374c2a55c467a50"
+            "da6d466b74");
   EXPECT_EQ(chain("ovmf_OvmfX64_suffix.bin"),
-            "b91e6fec73d2bcc57ad5fd400a426ce02731c22ea92bc894ce675e7c9921a822977d6cf025b85f8ef4f264bff8839d20");
+            "b91e6fec73d2bcc57ad5fd400a426ce02731c22ea92bc894ce675e7c9921a822977d6cf025b85f8ef4f264"
+            "bff8839d20");
 }
 
 TEST(Ovmf, VcpuSignatures) {
@@ -50,21 +53,28 @@ TEST(Ovmf, KernelDevNullAppendEmpty) {
   o.initrd = "/dev/null";
   o.append = "";
   EXPECT_EQ(to_hex(igvm::ovmf_launch_digest(o).value()),
-            "329c8ce0972ae52343b64d34a434a86f245dfd74f5ed7aae15d22efc78fb9683632b9b50e4e1d7fa41179ef98a7ef198");
+            "329c8ce0972ae52343b64d34a434a86f245dfd74f5ed7aae15d22efc78fb9683632b9b50e4e1d7fa41179e"
+            "f98a7ef198");
   // Starting from the published OVMF hash gives the same value.
-  auto seed = from_hex("086e2e9149ebf45abdc3445fba5b2da8270bdbb04094d7a2c37faaa4b24af3aa16aff8c374c2a55c467a50da6d466b74").value();
+  auto seed = from_hex(
+                  "086e2e9149ebf45abdc3445fba5b2da8270bdbb04094d7a2c37faaa4b24af3aa16aff8c374c2a55c"
+                  "467a50da6d466b74")
+                  .value();
   igvm::Digest48 d;
   std::copy(seed.begin(), seed.end(), d.begin());
   o.ovmf_hash = d;
   EXPECT_EQ(to_hex(igvm::ovmf_launch_digest(o).value()),
-            "329c8ce0972ae52343b64d34a434a86f245dfd74f5ed7aae15d22efc78fb9683632b9b50e4e1d7fa41179ef98a7ef198");
+            "329c8ce0972ae52343b64d34a434a86f245dfd74f5ed7aae15d22efc78fb9683632b9b50e4e1d7fa41179e"
+            "f98a7ef198");
 }
 
 TEST(Ovmf, NoKernel) {
   EXPECT_EQ(to_hex(igvm::ovmf_launch_digest(base("ovmf_AmdSev_suffix.bin")).value()),
-            "e1e1ca029dd7973ab9513295be68198472dcd4fc834bd9af9b63f6e8a1674dbf281a9278a4a2ebe0eed9f22adbcd0e2b");
+            "e1e1ca029dd7973ab9513295be68198472dcd4fc834bd9af9b63f6e8a1674dbf281a9278a4a2ebe0eed9f2"
+            "2adbcd0e2b");
   EXPECT_EQ(to_hex(igvm::ovmf_launch_digest(base("ovmf_OvmfX64_suffix.bin")).value()),
-            "28797ae0afaba4005a81e629acebfb59e6687949d6be44007cd5506823b0dd66f146aaae26ff291eed7b493d8a64c385");
+            "28797ae0afaba4005a81e629acebfb59e6687949d6be44007cd5506823b0dd66f146aaae26ff291eed7b49"
+            "3d8a64c385");
 }
 
 TEST(Ovmf, KernelWithOvmfX64IsAnError) {

@@ -77,17 +77,21 @@ TEST(Policy, EveryRuleCanFail) {
       {R"("minimum_build": 4)", "policy.minimum_build"},
       {R"("minimum_version": "1.50")", "policy.minimum_version"},
       {R"("minimum_guest_svn": 1)", "policy.minimum_guest_svn"},
-      {R"("guest_policy": {"smt": true, "debug": true, "single_socket": true})", "policy.guest.single_socket"},
+      {R"("guest_policy": {"smt": true, "debug": true, "single_socket": true})",
+       "policy.guest.single_socket"},
       {R"("guest_policy": {"smt": true, "debug": true, "abi_major": 2})", "policy.guest.abi"},
       {R"("guest_policy": {"debug": true})", "policy.guest.smt"},
       {R"("platform_info": {"ecc_en": true, "smt_en": true})", "policy.platform.ecc_en"},
       {R"("platform_info": {})", "policy.platform.smt_en"},
       {R"("vmpl": 1)", "policy.vmpl"},
-      {R"("host_data": "0101010101010101010101010101010101010101010101010101010101010101")", "policy.host_data"},
-      {R"("report_data": "00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000")", "policy.report_data"},
+      {R"("host_data": "0101010101010101010101010101010101010101010101010101010101010101")",
+       "policy.host_data"},
+      {R"("report_data": "00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000")",
+       "policy.report_data"},
       {R"("family_id": "01000000000000000000000000000000")", "policy.family_id"},
       {R"("image_id": "01000000000000000000000000000000")", "policy.image_id"},
-      {R"("report_id_ma": "0000000000000000000000000000000000000000000000000000000000000000")", "policy.report_id_ma"},
+      {R"("report_id_ma": "0000000000000000000000000000000000000000000000000000000000000000")",
+       "policy.report_id_ma"},
       {R"("require_id_block": true)", "policy.id_key.trusted"},
       {R"("require_author_key": true)", "policy.author_key.enabled"},
       {R"("required_launch_mit_vector": "0x1")", "policy.mit_vector.launch"},
@@ -117,7 +121,8 @@ TEST(Policy, EveryRuleCanFail) {
 TEST(Policy, TrustedIdKeys) {
   auto r = report("snp-reports/gsg_milan_v2_report.bin");
   const std::string zero48(96, '0');
-  auto p = parse_policy(R"({"snp": {"require_id_block": true, "trusted_id_key_hashes": [")" + zero48 + R"("]}})");
+  auto p = parse_policy(R"({"snp": {"require_id_block": true, "trusted_id_key_hashes": [")" +
+                        zero48 + R"("]}})");
   ASSERT_TRUE(p.ok());
   EXPECT_TRUE(run(r, *p).valid());  // ID_KEY_DIGEST of this report is all zero
   r.id_key_digest[0] = 1;
@@ -136,6 +141,23 @@ TEST(Policy, RejectsBadInput) {
       EXPECT_EQ(p.error().code, "bad_policy");
     }
   }
+}
+
+}  // namespace
+}  // namespace cocos::test
+
+namespace cocos::test {
+namespace {
+
+TEST(Policy, OwnFormAcceptsComments) {
+  auto p = verifier::policy::parse_policy(R"({
+    // which roots
+    "product": "turin",
+    "snp": {"minimum_tcb": {"fmc": 1, "bl": 1, "tee": 1, "snp": 4, "ucode": 82}}  /* Turin layout */
+  })");
+  ASSERT_TRUE(p.ok()) << p.error().to_string();
+  EXPECT_EQ(p->snp.minimum_tcb, 0x5200000004010101ULL);
+  EXPECT_FALSE(verifier::policy::parse_policy(R"({"snp": {"minimum_tcb": {"fmc": 1}}})").ok());
 }
 
 }  // namespace

@@ -21,10 +21,14 @@ struct Vector {
 };
 
 const Vector kVectors[] = {
-    {"snp-reports/gsg_milan_v2_report.bin", "snp-reports/gsg_milan_v2_vcek.der", "0x4405000000000002",
-     "b07af9620f3b839b47996422ddec6058338951d984e312115131ea82705eaf5b6bdf8a9ece31a5a608eb0cf2e4872b01"},
-    {"snp-reports/virtee_milan_v2_report.hex", "snp-reports/virtee_milan_v2_vcek.der", "0x7308000000000003",
-     "7a1e5c266c0108dbc9bb94fa926951320940915d0aafb42464bd88b579ea158d3e1a0dc39b2c60bd95b9c480cd81841f"},
+    {"snp-reports/gsg_milan_v2_report.bin", "snp-reports/gsg_milan_v2_vcek.der",
+     "0x4405000000000002",
+     "b07af9620f3b839b47996422ddec6058338951d984e312115131ea82705eaf5b6bdf8a9ece31a5a608eb0cf2e4872"
+     "b01"},
+    {"snp-reports/virtee_milan_v2_report.hex", "snp-reports/virtee_milan_v2_vcek.der",
+     "0x7308000000000003",
+     "7a1e5c266c0108dbc9bb94fa926951320940915d0aafb42464bd88b579ea158d3e1a0dc39b2c60bd95b9c480cd818"
+     "41f"},
 };
 
 // 2026-01-01: inside every test VCEK's validity.
@@ -57,7 +61,8 @@ TEST(SnpVectors, VerifyWithMilanRoots) {
     EXPECT_EQ(ev.report.version, 2u);
     EXPECT_EQ(to_hex(ev.report.measurement), vec.measurement);
     char tcb[24];
-    std::snprintf(tcb, sizeof tcb, "0x%016llx", static_cast<unsigned long long>(ev.report.reported_tcb));
+    std::snprintf(tcb, sizeof tcb, "0x%016llx",
+                  static_cast<unsigned long long>(ev.report.reported_tcb));
     EXPECT_EQ(std::string(tcb), vec.reported_tcb);
     for (auto product : {std::optional<Product>(Product::kMilan), std::optional<Product>()}) {
       const Verdict v = verify(ev, product);

@@ -19,7 +19,8 @@ Quote load_quote(const std::string& bank) {
   q.attest = read_data("vtpm/quote_" + bank + ".attest.bin");
   q.signature = read_data("vtpm/quote_" + bank + ".sig.bin");
   const Bytes text = read_data("vtpm/quote_" + bank + ".pcrs.txt");
-  q.pcrs = parse_pcr_text(std::string_view(reinterpret_cast<const char*>(text.data()), text.size())).value();
+  q.pcrs = parse_pcr_text(std::string_view(reinterpret_cast<const char*>(text.data()), text.size()))
+               .value();
   return q;
 }
 
@@ -99,13 +100,15 @@ TEST(VtpmVectors, MissingOrExtraPcrFailsSelection) {
 }
 
 TEST(VtpmVectors, CocosPolicyPcrsDiffer) {
-  auto p = verifier::policy::load_policy_file(data_path("cocos/cocos_attestation_policy_da31d76c.json"));
+  auto p =
+      verifier::policy::load_policy_file(data_path("cocos/cocos_attestation_policy_da31d76c.json"));
   ASSERT_TRUE(p.ok());
   Quote s256 = load_quote("sha256"), s384 = load_quote("sha384");
   Verdict v;
   apply_pcr_rules(p->pcrs, {&s256, &s384}, v);
   for (const char* bank : {"sha256", "sha384"}) {
-    for (int i : {2, 3, 6}) EXPECT_TRUE(passed(v, std::string("policy.pcr.") + bank + "." + std::to_string(i)));
+    for (int i : {2, 3, 6})
+      EXPECT_TRUE(passed(v, std::string("policy.pcr.") + bank + "." + std::to_string(i)));
     for (int i : {0, 1, 4, 5, 7, 9, 16}) {
       EXPECT_TRUE(failed(v, std::string("policy.pcr.") + bank + "." + std::to_string(i)));
     }
@@ -125,13 +128,15 @@ TEST(TpmStructs, RejectDamagedInput) {
   trailing.push_back(0);
   EXPECT_EQ(parse_tpmt_public(trailing).error().code, "bad_tpm");
   const Bytes at = read_data("vtpm/quote_sha1.attest.bin");
-  for (std::size_t n = 0; n < at.size(); ++n) EXPECT_FALSE(parse_tpms_attest(std::span(at.data(), n)).ok());
+  for (std::size_t n = 0; n < at.size(); ++n)
+    EXPECT_FALSE(parse_tpms_attest(std::span(at.data(), n)).ok());
   Bytes big = at;
   big[6] = 0xFF;  // qualifiedSigner size 0xFF22
   EXPECT_FALSE(parse_tpms_attest(big).ok());
   const Bytes sig = read_data("vtpm/quote_sha1.sig.bin");
   EXPECT_TRUE(parse_tpmt_signature(sig).ok());
-  for (std::size_t n = 0; n < sig.size(); n += 5) EXPECT_FALSE(parse_tpmt_signature(std::span(sig.data(), n)).ok());
+  for (std::size_t n = 0; n < sig.size(); n += 5)
+    EXPECT_FALSE(parse_tpmt_signature(std::span(sig.data(), n)).ok());
   Bytes alg = sig;
   alg[1] = 0x99;
   EXPECT_FALSE(parse_tpmt_signature(alg).ok());

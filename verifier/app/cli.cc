@@ -22,7 +22,8 @@ std::time_t CommonVerify::now() const {
 namespace {
 void add_common(CLI::App* sub, CommonVerify& c) {
   sub->add_option("--policy", c.policy, "JSON policy (cocos form or ours)");
-  sub->add_option("--trust-root", c.trust_roots, "extra trusted root (PEM), e.g. the agent's simulated ARK");
+  sub->add_option("--trust-root", c.trust_roots,
+                  "extra trusted root (PEM), e.g. the agent's simulated ARK");
   sub->add_option("--product", c.product, "milan, genoa or turin");
   sub->add_flag("--json", c.json, "machine-readable verdict");
   sub->add_option("--time", c.time, "verify certificates at this UNIX time instead of now");
@@ -31,15 +32,18 @@ void add_common(CLI::App* sub, CommonVerify& c) {
 
 int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
   Io io{out, err};
-  CLI::App app{"cocos-verifier: verify SEV-SNP reports, vTPM quotes and cocos evidence; "
-               "compute launch digests"};
+  CLI::App app{
+      "cocos-verifier: verify SEV-SNP reports, vTPM quotes and cocos evidence; "
+      "compute launch digests"};
   app.require_subcommand(1);
 
   MeasureArgs m;
-  auto* measure = app.add_subcommand("measure", "print the SNP launch digest of an IGVM or OVMF guest");
+  auto* measure =
+      app.add_subcommand("measure", "print the SNP launch digest of an IGVM or OVMF guest");
   measure->add_option("--igvm", m.igvm, "IGVM file");
   measure->add_option("--ovmf", m.ovmf, "OVMF image (direct boot, sev-snp-measure semantics)");
-  measure->add_flag("--native-zero", m.native_zero, "IGVM zero pages as page type ZERO (igvmmeasure --native-zero)");
+  measure->add_flag("--native-zero", m.native_zero,
+                    "IGVM zero pages as page type ZERO (igvmmeasure --native-zero)");
   measure->add_flag("--check-kvm", m.check_kvm, "refuse IGVM files KVM cannot launch as measured");
   measure->add_flag("--ignore-id-block", m.ignore_id_block, "do not compare the ID block ld");
   measure->add_flag("--verbose,-v", m.verbose, "print every measured page");
@@ -59,10 +63,13 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
 
   SnpArgs s;
   auto* snpc = app.add_subcommand("snp", "verify an SEV-SNP attestation report");
-  snpc->add_option("--report", s.report, "report: raw 1184 bytes (+ certificate table) or hex")->required();
+  snpc->add_option("--report", s.report, "report: raw 1184 bytes (+ certificate table) or hex")
+      ->required();
   snpc->add_option("--vcek", s.vcek, "VCEK or VLEK certificate (PEM or DER)");
-  snpc->add_option("--certs", s.certs_dir, "folder of certificates (VCEK/VLEK, ASK/ASVK, ARK; PEM or DER)");
-  snpc->add_option("--igvm", s.igvm, "compare MEASUREMENT with the launch digest of this IGVM file");
+  snpc->add_option("--certs", s.certs_dir,
+                   "folder of certificates (VCEK/VLEK, ASK/ASVK, ARK; PEM or DER)");
+  snpc->add_option("--igvm", s.igvm,
+                   "compare MEASUREMENT with the launch digest of this IGVM file");
   snpc->add_flag("--native-zero", s.native_zero, "IGVM measurement option");
   add_common(snpc, s.c);
 

@@ -23,8 +23,9 @@ Result<std::uint64_t> parse_uint(const std::string& s, const char* what) {
 
 std::string page_line(const igvm::MeasuredPage& p) {
   char buf[64];
-  std::snprintf(buf, sizeof buf, "page gpa=0x%012llx type=%-10s digest=",
-                static_cast<unsigned long long>(p.gpa), igvm::page_type_name(p.type));
+  std::snprintf(buf, sizeof buf,
+                "page gpa=0x%012llx type=%-10s digest=", static_cast<unsigned long long>(p.gpa),
+                igvm::page_type_name(p.type));
   return buf + to_hex(p.digest_after);
 }
 
@@ -37,7 +38,8 @@ int measure_igvm(const MeasureArgs& a, const Io& io) {
   o.native_zero = a.native_zero;
   o.check_kvm = a.check_kvm;
   o.ignore_id_block_ld = a.ignore_id_block;
-  if (a.verbose && !a.json) o.observer = [&](const igvm::MeasuredPage& p) { io.out << page_line(p) << "\n"; };
+  if (a.verbose && !a.json)
+    o.observer = [&](const igvm::MeasuredPage& p) { io.out << page_line(p) << "\n"; };
   auto m = igvm::measure_snp(*parsed, o);
   if (!m) return unusable(io, m.error());
   if (a.json) {
@@ -67,7 +69,8 @@ int measure_ovmf(const MeasureArgs& a, const Io& io) {
   o.vcpus = a.vcpus;
   if (!a.vcpu_sig.empty()) {
     auto v = parse_uint(a.vcpu_sig, "--vcpu-sig");
-    if (!v || *v > 0xFFFFFFFFu) return unusable(io, make_error("usage", "--vcpu-sig: want a 32-bit value"));
+    if (!v || *v > 0xFFFFFFFFu)
+      return unusable(io, make_error("usage", "--vcpu-sig: want a 32-bit value"));
     o.vcpu_sig = static_cast<std::uint32_t>(*v);
   } else if (!a.vcpu_type.empty()) {
     auto v = igvm::vcpu_sig_for_type(a.vcpu_type);
@@ -76,8 +79,9 @@ int measure_ovmf(const MeasureArgs& a, const Io& io) {
   } else if (a.family && a.model && a.stepping) {
     o.vcpu_sig = igvm::vcpu_sig_from_fms(*a.family, *a.model, *a.stepping);
   } else {
-    return unusable(io, make_error("usage", "give --vcpu-type, --vcpu-sig or "
-                                            "--vcpu-family/--vcpu-model/--vcpu-stepping"));
+    return unusable(io, make_error("usage",
+                                   "give --vcpu-type, --vcpu-sig or "
+                                   "--vcpu-family/--vcpu-model/--vcpu-stepping"));
   }
   auto gf = parse_uint(a.guest_features, "--guest-features");
   if (!gf) return unusable(io, gf.error());
@@ -97,7 +101,8 @@ int measure_ovmf(const MeasureArgs& a, const Io& io) {
     std::copy(h->begin(), h->end(), d.begin());
     o.ovmf_hash = d;
   }
-  if (a.verbose && !a.json) o.observer = [&](const igvm::MeasuredPage& p) { io.out << page_line(p) << "\n"; };
+  if (a.verbose && !a.json)
+    o.observer = [&](const igvm::MeasuredPage& p) { io.out << page_line(p) << "\n"; };
   auto d = igvm::ovmf_launch_digest(o);
   if (!d) return unusable(io, d.error());
   if (a.json) {

@@ -22,8 +22,9 @@ int cmd_show(const ShowArgs& a, const Io& io) {
   } else {
     auto ev = evidence::decode_evidence(*file);
     if (!ev) {
-      return unusable(io, make_error("bad_input", "neither a report (" + rep.error().message +
-                                                      ") nor evidence (" + ev.error().message + ")"));
+      return unusable(io,
+                      make_error("bad_input", "neither a report (" + rep.error().message +
+                                                  ") nor evidence (" + ev.error().message + ")"));
     }
     kind = "evidence";
     f = describe_evidence(*ev);

@@ -20,7 +20,8 @@ int cmd_snp(const SnpArgs& a, const Io& io) {
   ev.report = loaded->report;
   // Certificates: the extended report's table, then --certs DIR, then --vcek.
   std::vector<snp::Cert> certs;
-  for (const auto* der : {&loaded->certs.vcek, &loaded->certs.vlek, &loaded->certs.ask, &loaded->certs.ark}) {
+  for (const auto* der :
+       {&loaded->certs.vcek, &loaded->certs.vlek, &loaded->certs.ask, &loaded->certs.ark}) {
     if (!*der) continue;
     auto c = snp::Cert::from_der(**der);
     if (!c) return unusable(io, c.error());

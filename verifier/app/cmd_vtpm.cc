@@ -24,7 +24,8 @@ int cmd_vtpm(const VtpmArgs& a, const Io& io) {
   q.signature = std::move(*sig);
   auto pcr_text = igvm::read_file_bounded(a.pcrs, 1 << 20);
   if (!pcr_text) return unusable(io, pcr_text.error());
-  auto pcrs = vtpm::parse_pcr_text(std::string_view(reinterpret_cast<const char*>(pcr_text->data()), pcr_text->size()));
+  auto pcrs = vtpm::parse_pcr_text(
+      std::string_view(reinterpret_cast<const char*>(pcr_text->data()), pcr_text->size()));
   if (!pcrs) return unusable(io, pcrs.error());
   q.pcrs = std::move(*pcrs);
   auto nonce = from_hex(a.nonce);

@@ -17,13 +17,18 @@ std::string hex64(std::uint64_t v) {
 }
 
 std::string policy_text(std::uint64_t p) {
-  std::string s = hex64(p) + " (abi " + std::to_string((p >> 8) & 0xFF) + "." +
-                  std::to_string(p & 0xFF);
-  const std::pair<int, const char*> bits[] = {{16, "SMT"},           {17, "RESERVED1"},
-                                              {18, "MIGRATE_MA"},    {19, "DEBUG"},
-                                              {20, "SINGLE_SOCKET"}, {21, "CXL_ALLOW"},
-                                              {22, "MEM_AES_256_XTS"}, {23, "RAPL_DIS"},
-                                              {24, "CIPHERTEXT_HIDING_DRAM"}, {25, "PAGE_SWAP_DISABLE"}};
+  std::string s =
+      hex64(p) + " (abi " + std::to_string((p >> 8) & 0xFF) + "." + std::to_string(p & 0xFF);
+  const std::pair<int, const char*> bits[] = {{16, "SMT"},
+                                              {17, "RESERVED1"},
+                                              {18, "MIGRATE_MA"},
+                                              {19, "DEBUG"},
+                                              {20, "SINGLE_SOCKET"},
+                                              {21, "CXL_ALLOW"},
+                                              {22, "MEM_AES_256_XTS"},
+                                              {23, "RAPL_DIS"},
+                                              {24, "CIPHERTEXT_HIDING_DRAM"},
+                                              {25, "PAGE_SWAP_DISABLE"}};
   for (const auto& [bit, name] : bits) {
     if (p & (1ull << bit)) s += std::string(" ") + name;
   }
@@ -32,8 +37,14 @@ std::string policy_text(std::uint64_t p) {
 
 std::string platform_text(std::uint64_t p) {
   std::string s = hex64(p) + " (";
-  const char* names[] = {"SMT_EN", "TSME_EN", "ECC_EN", "RAPL_DIS", "CIPHERTEXT_HIDING_DRAM_EN",
-                         "ALIAS_CHECK_COMPLETE", "RESERVED6", "TIO_EN"};
+  const char* names[] = {"SMT_EN",
+                         "TSME_EN",
+                         "ECC_EN",
+                         "RAPL_DIS",
+                         "CIPHERTEXT_HIDING_DRAM_EN",
+                         "ALIAS_CHECK_COMPLETE",
+                         "RESERVED6",
+                         "TIO_EN"};
   bool first = true;
   for (int i = 0; i < 8; ++i) {
     if (p & (1ull << i)) {
@@ -63,8 +74,9 @@ Fields describe_report(const snp::SnpReport& r) {
       {"PLATFORM_INFO", platform_text(r.platform_info)},
       {"AUTHOR_KEY_EN", std::to_string(r.author_key_en())},
       {"MASK_CHIP_KEY", std::to_string(r.mask_chip_key())},
-      {"SIGNING_KEY", std::to_string(r.signing_key()) +
-                          (r.signing_key() == 0 ? " (VCEK)" : r.signing_key() == 1 ? " (VLEK)" : "")},
+      {"SIGNING_KEY", std::to_string(r.signing_key()) + (r.signing_key() == 0   ? " (VCEK)"
+                                                         : r.signing_key() == 1 ? " (VLEK)"
+                                                                                : "")},
       {"REPORT_DATA", to_hex(r.report_data)},
       {"MEASUREMENT", to_hex(r.measurement)},
       {"HOST_DATA", to_hex(r.host_data)},
@@ -136,9 +148,10 @@ Fields describe_evidence(const evidence::EvidenceInput& ev) {
     if (ak) {
       char attrs[16];
       std::snprintf(attrs, sizeof attrs, "0x%08x", ak->attributes);
-      f.emplace_back("ak_public", vtpm::alg_name(ak->type) + " nameAlg " + vtpm::alg_name(ak->name_alg) +
-                                      " attributes " + attrs + " scheme " + vtpm::alg_name(ak->scheme) +
-                                      "/" + vtpm::alg_name(ak->scheme_hash));
+      f.emplace_back("ak_public", vtpm::alg_name(ak->type) + " nameAlg " +
+                                      vtpm::alg_name(ak->name_alg) + " attributes " + attrs +
+                                      " scheme " + vtpm::alg_name(ak->scheme) + "/" +
+                                      vtpm::alg_name(ak->scheme_hash));
     } else {
       f.emplace_back("ak_public", "unreadable: " + ak.error().message);
     }
@@ -155,7 +168,8 @@ Fields describe_evidence(const evidence::EvidenceInput& ev) {
     } else {
       f.emplace_back(p + "attest", "unreadable: " + at.error().message);
     }
-    for (const auto& [idx, val] : q.pcrs) f.emplace_back(p + "pcr[" + std::to_string(idx) + "]", to_hex(val));
+    for (const auto& [idx, val] : q.pcrs)
+      f.emplace_back(p + "pcr[" + std::to_string(idx) + "]", to_hex(val));
   }
   if (ev.snp_report) {
     auto r = snp::parse_report(*ev.snp_report, nullptr);

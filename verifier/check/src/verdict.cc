@@ -21,8 +21,13 @@ const char* status_name(CheckStatus s) {
 
 void Verdict::pass(std::string code, std::string title, std::string field, std::string expected,
                    std::string actual) {
-  add(Check{std::move(code), std::move(title), CheckStatus::kPass, std::move(field),
-            std::move(expected), std::move(actual), {}});
+  add(Check{std::move(code),
+            std::move(title),
+            CheckStatus::kPass,
+            std::move(field),
+            std::move(expected),
+            std::move(actual),
+            {}});
 }
 
 void Verdict::fail(std::string code, std::string title, std::string field, std::string expected,

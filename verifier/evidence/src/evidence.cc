@@ -79,8 +79,9 @@ Verdict verify_evidence(const EvidenceInput& ev, const EvidenceOptions& opt) {
 
   // Binding rule.
   if (ev.bus_key) {
-    v.expect(ev.bus_key->size() == kBusKeySize, "binding.bus_key", "bus_key is 32 bytes (CURVE key)",
-             "bus_key", "32 bytes", std::to_string(ev.bus_key->size()) + " bytes");
+    v.expect(ev.bus_key->size() == kBusKeySize, "binding.bus_key",
+             "bus_key is 32 bytes (CURVE key)", "bus_key", "32 bytes",
+             std::to_string(ev.bus_key->size()) + " bytes");
   }
   const std::string rule = expected_binding(ev.platform, ev.bus_key.has_value());
   v.expect(ev.binding == rule, "binding.rule", "binding names the rule for this platform",
@@ -97,7 +98,8 @@ Verdict verify_evidence(const EvidenceInput& ev, const EvidenceOptions& opt) {
       const Bytes qd = expected_qualifying_data(ev);
       for (std::size_t i = 0; i < ev.quotes.size(); ++i) {
         const auto& q = ev.quotes[i];
-        if (vtpm::verify_quote(*ak, q, qd, "vtpm.quote[" + std::to_string(i) + "](" + q.bank + ")", v)) {
+        if (vtpm::verify_quote(*ak, q, qd, "vtpm.quote[" + std::to_string(i) + "](" + q.bank + ")",
+                               v)) {
           verified.push_back(&q);
         }
       }

@@ -18,7 +18,8 @@ struct Bad {
 
 Bytes bin(const msgpack::object& o, const std::string& key, std::size_t max) {
   if (o.type == msgpack::type::BIN) {
-    if (o.via.bin.size > max) fail(key + ": " + std::to_string(o.via.bin.size) + " bytes, max " + std::to_string(max));
+    if (o.via.bin.size > max)
+      fail(key + ": " + std::to_string(o.via.bin.size) + " bytes, max " + std::to_string(max));
     return Bytes(o.via.bin.ptr, o.via.bin.ptr + o.via.bin.size);
   }
   fail(key + ": expected bin");
@@ -118,7 +119,8 @@ EvidenceInput decode_map(const msgpack::object& root) {
     fail("platform: '" + ev.platform + "' is not snp, vtpm or snp-vtpm");
   }
   if (!have_tee || ev.tee_nonce.size() != kTeeNonceSize) fail("tee_nonce: missing or not 64 bytes");
-  if (!have_vtpm || ev.vtpm_nonce.size() != kVtpmNonceSize) fail("vtpm_nonce: missing or not 32 bytes");
+  if (!have_vtpm || ev.vtpm_nonce.size() != kVtpmNonceSize)
+    fail("vtpm_nonce: missing or not 32 bytes");
   const bool needs_snp = ev.platform != "vtpm", needs_tpm = ev.platform != "snp";
   if (needs_snp && !ev.snp_report) fail("snp_report: missing for platform " + ev.platform);
   if (needs_tpm && (!ev.ak_public || ev.quotes.empty())) {
@@ -130,14 +132,16 @@ EvidenceInput decode_map(const msgpack::object& root) {
 }  // namespace
 
 Result<EvidenceInput> decode_evidence(std::span<const std::uint8_t> data) {
-  if (data.size() > kMaxEvidenceBytes) return make_error("bad_evidence", "evidence larger than 16 MiB");
+  if (data.size() > kMaxEvidenceBytes)
+    return make_error("bad_evidence", "evidence larger than 16 MiB");
   try {
     // array, map, str, bin, ext, depth
     const msgpack::unpack_limit limits(64, 64, 4096, 1 << 20, 0, 6);
     std::size_t off = 0;
     msgpack::object_handle oh = msgpack::unpack(reinterpret_cast<const char*>(data.data()),
                                                 data.size(), off, nullptr, nullptr, limits);
-    if (off != data.size()) return make_error("bad_evidence", "trailing bytes after the msgpack map");
+    if (off != data.size())
+      return make_error("bad_evidence", "trailing bytes after the msgpack map");
     return decode_map(oh.get());
   } catch (const Bad& b) {
     return make_error("bad_evidence", b.msg);

@@ -15,9 +15,9 @@ snp::AuthResult run_snp_checks(const snp::SnpEvidence& ev, const SnpRunOptions& 
   snp::AuthResult auth = snp::verify_authenticity(ev, vo, v);
   if (opt.expected_measurement) {
     const auto& want = *opt.expected_measurement;
-    v.expect(std::equal(want.begin(), want.end(), ev.report.measurement.begin()), "igvm.measurement",
-             "MEASUREMENT equals the launch digest of the IGVM file", "MEASUREMENT", to_hex(want),
-             to_hex(ev.report.measurement),
+    v.expect(std::equal(want.begin(), want.end(), ev.report.measurement.begin()),
+             "igvm.measurement", "MEASUREMENT equals the launch digest of the IGVM file",
+             "MEASUREMENT", to_hex(want), to_hex(ev.report.measurement),
              "the guest was launched from another IGVM file (or with other --native-zero)");
   }
   if (opt.policy) {

@@ -366,8 +366,8 @@ Result<IgvmFile> Parser::run() {
     const std::uint32_t len = le32(p + pos + 4);
     const std::size_t body = pos + 8;
     if (len > region_end_ - body) {
-      return bad("variable header " + hex32(raw_type) + " at " + std::to_string(pos) +
-                 ": length " + std::to_string(len) + " runs past the header region");
+      return bad("variable header " + hex32(raw_type) + " at " + std::to_string(pos) + ": length " +
+                 std::to_string(len) + " runs past the header region");
     }
     const std::size_t padded = (static_cast<std::size_t>(len) + 7) & ~std::size_t{7};
     const std::size_t next = std::min(body + padded, region_end_);
@@ -391,8 +391,8 @@ Result<IgvmFile> Parser::run() {
       section = sec;
       const bool len_ok = want == SIZE_MAX || len == want || (type == kVhtVpContext && len == 24);
       if (!len_ok) {
-        return bad("variable header " + hex32(type) + " at " + std::to_string(pos) +
-                   ": length " + std::to_string(len) + ", want " + std::to_string(want));
+        return bad("variable header " + hex32(type) + " at " + std::to_string(pos) + ": length " +
+                   std::to_string(len) + ", want " + std::to_string(want));
       }
       if (auto s = header(type, p + body, len, pos); !s) return s.take_error();
     }

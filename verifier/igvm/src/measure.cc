@@ -99,9 +99,9 @@ Result<SnpMeasurement> measure_snp(const IgvmFile& file, const MeasureOptions& o
   m.pages = count;
   if (m.id_block && !options.ignore_id_block_ld &&
       std::memcmp(m.id_block->ld.data(), m.digest.data(), kDigestSize) != 0) {
-    return make_error("igvm_id_block",
-                      "SNP_ID_BLOCK ld " + to_hex(m.id_block->ld) +
-                          " differs from the computed launch digest " + to_hex(m.digest));
+    return make_error("igvm_id_block", "SNP_ID_BLOCK ld " + to_hex(m.id_block->ld) +
+                                           " differs from the computed launch digest " +
+                                           to_hex(m.digest));
   }
   return m;
 }
@@ -120,8 +120,8 @@ Result<Bytes> read_file_bounded(const std::string& path, std::size_t max_bytes) 
   const std::streamoff size = in.tellg();
   if (size < 0) return make_error("io_error", "cannot read " + path);
   if (static_cast<std::uint64_t>(size) > max_bytes) {
-    return make_error("too_large", path + " is larger than " + std::to_string(max_bytes) +
-                                       " bytes");
+    return make_error("too_large",
+                      path + " is larger than " + std::to_string(max_bytes) + " bytes");
   }
   Bytes buf(static_cast<std::size_t>(size));
   in.seekg(0);

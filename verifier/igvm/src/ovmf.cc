@@ -72,7 +72,7 @@ Status parse_footer(Ovmf& o) {
   if (footer != guid_le("96b582de-1fb2-45f7-baea-a366c55a082d")) return ok_status();  // no table
   const std::size_t full = o.data[n - 50] | (o.data[n - 49] << 8);
   if (full < 18 || full - 18 > n - 50) return bad("footer table size out of range");
-  std::size_t end = n - 50;                // end of the remaining entries
+  std::size_t end = n - 50;  // end of the remaining entries
   const std::size_t start = end - (full - 18);
   while (end - start >= 18) {
     Guid g;
@@ -165,8 +165,10 @@ Result<std::uint32_t> vcpu_sig_for_type(const std::string& name) {
     const char* prefix;
     std::uint32_t f, m, s;
   };
-  static const T kTypes[] = {{"EPYC-Rome", 23, 49, 0},  {"EPYC-Milan", 25, 1, 1},
-                             {"EPYC-Genoa", 25, 17, 0}, {"EPYC-Turin", 26, 2, 0},
+  static const T kTypes[] = {{"EPYC-Rome", 23, 49, 0},
+                             {"EPYC-Milan", 25, 1, 1},
+                             {"EPYC-Genoa", 25, 17, 0},
+                             {"EPYC-Turin", 26, 2, 0},
                              {"EPYC", 23, 1, 2}};
   for (const T& t : kTypes) {
     const std::string p = t.prefix;
@@ -182,29 +184,29 @@ Result<std::uint32_t> vcpu_sig_for_type(const std::string& name) {
 void build_qemu_vmsa(std::uint8_t* p, std::uint32_t eip, std::uint64_t sev_features,
                      std::uint32_t vcpu_sig) {
   std::memset(p, 0, kPageSize);
-  put_seg(p + 0x00, 0, 0x93, 0xffff, 0);                    // es
+  put_seg(p + 0x00, 0, 0x93, 0xffff, 0);                      // es
   put_seg(p + 0x10, 0xf000, 0x9b, 0xffff, eip & 0xffff0000);  // cs
-  put_seg(p + 0x20, 0, 0x93, 0xffff, 0);                    // ss
-  put_seg(p + 0x30, 0, 0x93, 0xffff, 0);                    // ds
-  put_seg(p + 0x40, 0, 0x93, 0xffff, 0);                    // fs
-  put_seg(p + 0x50, 0, 0x93, 0xffff, 0);                    // gs
-  put_seg(p + 0x60, 0, 0, 0xffff, 0);                       // gdtr
-  put_seg(p + 0x70, 0, 0x82, 0xffff, 0);                    // ldtr
-  put_seg(p + 0x80, 0, 0, 0xffff, 0);                       // idtr
-  put_seg(p + 0x90, 0, 0x8b, 0xffff, 0);                    // tr
-  put(p + 0xD0, 0x1000, 8);                                 // efer: SVME (KVM)
-  put(p + 0x148, 0x40, 8);                                  // cr4: MCE (KVM)
-  put(p + 0x158, 0x10, 8);                                  // cr0
-  put(p + 0x160, 0x400, 8);                                 // dr7
-  put(p + 0x168, 0xffff0ff0, 8);                            // dr6
-  put(p + 0x170, 0x2, 8);                                   // rflags
-  put(p + 0x178, eip & 0xffff, 8);                          // rip
-  put(p + 0x268, 0x0007040600070406ULL, 8);                 // g_pat
-  put(p + 0x310, vcpu_sig, 8);                              // rdx = CPUID(1).EAX
-  put(p + 0x3B0, sev_features, 8);                          // sev_features
-  put(p + 0x3E8, 0x1, 8);                                   // xcr0
-  put(p + 0x408, 0x1f80, 4);                                // mxcsr (QEMU)
-  put(p + 0x410, 0x37f, 2);                                 // x87 fcw (QEMU)
+  put_seg(p + 0x20, 0, 0x93, 0xffff, 0);                      // ss
+  put_seg(p + 0x30, 0, 0x93, 0xffff, 0);                      // ds
+  put_seg(p + 0x40, 0, 0x93, 0xffff, 0);                      // fs
+  put_seg(p + 0x50, 0, 0x93, 0xffff, 0);                      // gs
+  put_seg(p + 0x60, 0, 0, 0xffff, 0);                         // gdtr
+  put_seg(p + 0x70, 0, 0x82, 0xffff, 0);                      // ldtr
+  put_seg(p + 0x80, 0, 0, 0xffff, 0);                         // idtr
+  put_seg(p + 0x90, 0, 0x8b, 0xffff, 0);                      // tr
+  put(p + 0xD0, 0x1000, 8);                                   // efer: SVME (KVM)
+  put(p + 0x148, 0x40, 8);                                    // cr4: MCE (KVM)
+  put(p + 0x158, 0x10, 8);                                    // cr0
+  put(p + 0x160, 0x400, 8);                                   // dr7
+  put(p + 0x168, 0xffff0ff0, 8);                              // dr6
+  put(p + 0x170, 0x2, 8);                                     // rflags
+  put(p + 0x178, eip & 0xffff, 8);                            // rip
+  put(p + 0x268, 0x0007040600070406ULL, 8);                   // g_pat
+  put(p + 0x310, vcpu_sig, 8);                                // rdx = CPUID(1).EAX
+  put(p + 0x3B0, sev_features, 8);                            // sev_features
+  put(p + 0x3E8, 0x1, 8);                                     // xcr0
+  put(p + 0x408, 0x1f80, 4);                                  // mxcsr (QEMU)
+  put(p + 0x410, 0x37f, 2);                                   // x87 fcw (QEMU)
 }
 
 Result<Digest48> ovmf_launch_digest(const OvmfOptions& opt) {

@@ -101,14 +101,14 @@ std::string snake(const std::string& k) {
   return out;
 }
 
-void parse_pcr_values(const json& j, const std::string& where, bool hex_keys_only,
-                      PcrValues& out) {
+void parse_pcr_values(const json& j, const std::string& where, bool hex_keys_only, PcrValues& out) {
   if (!j.is_object()) fail(where + ": expected an object of banks");
   for (auto& [bank, m] : j.items()) {
     static const std::map<std::string, std::size_t> kSizes = {
         {"sha1", 20}, {"sha256", 32}, {"sha384", 48}, {"sha512", 64}};
     auto sz = kSizes.find(bank);
-    if (sz == kSizes.end()) fail(where + "." + bank + ": unknown bank (sha1, sha256, sha384, sha512)");
+    if (sz == kSizes.end())
+      fail(where + "." + bank + ": unknown bank (sha1, sha256, sha384, sha512)");
     if (m.is_null()) continue;  // cocos: a null bank means no check
     if (!m.is_object()) fail(where + "." + bank + ": expected an object index -> hex");
     auto& bank_map = out[bank];
@@ -129,32 +129,50 @@ void parse_cocos_check_policy(const json& p, Policy& out) {
     const std::string k = snake(raw_key);
     const std::string key = "policy." + raw_key;
     if (v.is_null()) continue;
-    if (k == "minimum_guest_svn") r.minimum_guest_svn = as_u32(v, key);
-    else if (k == "policy") r.guest_policy = as_u64(v, key);
-    else if (k == "family_id") r.family_id = as_b64(v, key, 16);
-    else if (k == "image_id") r.image_id = as_b64(v, key, 16);
-    else if (k == "vmpl") r.vmpl = as_u32(v, key);
-    else if (k == "minimum_tcb") r.minimum_tcb = as_u64(v, key);
-    else if (k == "minimum_launch_tcb") r.minimum_launch_tcb = as_u64(v, key);
-    else if (k == "platform_info") r.platform_info = as_u64(v, key);
-    else if (k == "require_author_key") r.require_author_key = as_bool(v, key);
+    if (k == "minimum_guest_svn")
+      r.minimum_guest_svn = as_u32(v, key);
+    else if (k == "policy")
+      r.guest_policy = as_u64(v, key);
+    else if (k == "family_id")
+      r.family_id = as_b64(v, key, 16);
+    else if (k == "image_id")
+      r.image_id = as_b64(v, key, 16);
+    else if (k == "vmpl")
+      r.vmpl = as_u32(v, key);
+    else if (k == "minimum_tcb")
+      r.minimum_tcb = as_u64(v, key);
+    else if (k == "minimum_launch_tcb")
+      r.minimum_launch_tcb = as_u64(v, key);
+    else if (k == "platform_info")
+      r.platform_info = as_u64(v, key);
+    else if (k == "require_author_key")
+      r.require_author_key = as_bool(v, key);
     else if (k == "report_data") {
       r.report_data = as_b64(v, key, 64);
-    } else if (k == "measurement") r.measurement = as_b64(v, key, 48);
-    else if (k == "host_data") r.host_data = as_b64(v, key, 32);
-    else if (k == "report_id") r.report_id = as_b64(v, key, 32);
-    else if (k == "report_id_ma") r.report_id_ma = as_b64(v, key, 32);
-    else if (k == "chip_id") r.chip_id = as_b64(v, key, 64);
-    else if (k == "minimum_build") r.minimum_build = as_u32(v, key);
-    else if (k == "minimum_version") r.minimum_version = as_version(v, key);
-    else if (k == "permit_provisional_firmware") r.permit_provisional_firmware = as_bool(v, key);
-    else if (k == "require_id_block") r.require_id_block = as_bool(v, key);
+    } else if (k == "measurement")
+      r.measurement = as_b64(v, key, 48);
+    else if (k == "host_data")
+      r.host_data = as_b64(v, key, 32);
+    else if (k == "report_id")
+      r.report_id = as_b64(v, key, 32);
+    else if (k == "report_id_ma")
+      r.report_id_ma = as_b64(v, key, 32);
+    else if (k == "chip_id")
+      r.chip_id = as_b64(v, key, 64);
+    else if (k == "minimum_build")
+      r.minimum_build = as_u32(v, key);
+    else if (k == "minimum_version")
+      r.minimum_version = as_version(v, key);
+    else if (k == "permit_provisional_firmware")
+      r.permit_provisional_firmware = as_bool(v, key);
+    else if (k == "require_id_block")
+      r.require_id_block = as_bool(v, key);
     else if (k == "trusted_author_key_hashes" || k == "trusted_id_key_hashes" ||
              k == "trusted_author_keys" || k == "trusted_id_keys") {
       if (!v.is_array()) fail(key + ": expected a list");
       const bool keys = k.find("hashes") == std::string::npos;
       auto& dst = k.find("author") != std::string::npos ? r.trusted_author_key_hashes
-                                                         : r.trusted_id_key_hashes;
+                                                        : r.trusted_id_key_hashes;
       for (const auto& e : v) {
         Bytes b = as_b64(e, key, keys ? 0x404 : 48);
         // A full key is trusted through its SHA-384, which is what the report carries.
@@ -195,8 +213,9 @@ void parse_root_of_trust(const json& j, Policy& out) {
       out.product = *prod;
     } else if (k == "check_crl") {
       if (as_bool(v, key)) {
-        out.warnings.push_back("rootOfTrust.checkCrl: this verifier works offline and does not "
-                               "fetch the AMD CRL");
+        out.warnings.push_back(
+            "rootOfTrust.checkCrl: this verifier works offline and does not "
+            "fetch the AMD CRL");
       }
     } else if (k == "disallow_network") {
       as_bool(v, key);
@@ -216,12 +235,18 @@ std::uint64_t tcb_from_json(const json& v, const std::string& key, bool turin) {
     const std::uint32_t n = as_u32(x, key + "." + k);
     if (n > 255) fail(key + "." + k + ": must be 0..255");
     const auto b = static_cast<std::uint8_t>(n);
-    if (k == "bl") t.bl = b;
-    else if (k == "tee") t.tee = b;
-    else if (k == "snp") t.snp = b;
-    else if (k == "ucode" || k == "microcode") t.ucode = b;
-    else if (k == "fmc") t.fmc = b;
-    else fail(key + "." + k + ": unknown TCB component (bl, tee, snp, ucode, fmc)");
+    if (k == "bl")
+      t.bl = b;
+    else if (k == "tee")
+      t.tee = b;
+    else if (k == "snp")
+      t.snp = b;
+    else if (k == "ucode" || k == "microcode")
+      t.ucode = b;
+    else if (k == "fmc")
+      t.fmc = b;
+    else
+      fail(key + "." + k + ": unknown TCB component (bl, tee, snp, ucode, fmc)");
   }
   if (t.fmc != 0 && !turin) fail(key + ".fmc: only Turin has an FMC component");
   return snp::compose_tcb(t);
@@ -276,38 +301,68 @@ void parse_own_form(const json& j, Policy& out) {
       {"ciphertext_hiding_dram", kPolicyCiphertextHiding},
       {"page_swap_disable", kPolicyPageSwapDisable}};
   static const std::map<std::string, std::uint64_t> kPlatformBits = {
-      {"smt_en", 1},  {"tsme_en", 2}, {"ecc_en", 4}, {"rapl_dis", 8}, {"ciphertext_hiding_dram_en", 16},
-      {"alias_check_complete", 32}, {"tio_en", 128}};
+      {"smt_en", 1},
+      {"tsme_en", 2},
+      {"ecc_en", 4},
+      {"rapl_dis", 8},
+      {"ciphertext_hiding_dram_en", 16},
+      {"alias_check_complete", 32},
+      {"tio_en", 128}};
   for (auto& [k, v] : s.items()) {
     const std::string key = "snp." + k;
-    if (k == "measurement") r.measurement = as_hexbytes(v, key, 48);
-    else if (k == "report_data") r.report_data = as_hexbytes(v, key, 64);
-    else if (k == "host_data") r.host_data = as_hexbytes(v, key, 32);
-    else if (k == "family_id") r.family_id = as_hexbytes(v, key, 16);
-    else if (k == "image_id") r.image_id = as_hexbytes(v, key, 16);
-    else if (k == "report_id") r.report_id = as_hexbytes(v, key, 32);
-    else if (k == "report_id_ma") r.report_id_ma = as_hexbytes(v, key, 32);
-    else if (k == "chip_id") r.chip_id = as_hexbytes(v, key, 64);
-    else if (k == "vmpl") r.vmpl = as_u32(v, key);
-    else if (k == "minimum_guest_svn") r.minimum_guest_svn = as_u32(v, key);
-    else if (k == "minimum_tcb") r.minimum_tcb = tcb_from_json(v, key, turin);
-    else if (k == "minimum_launch_tcb") r.minimum_launch_tcb = tcb_from_json(v, key, turin);
-    else if (k == "minimum_build") r.minimum_build = as_u32(v, key);
-    else if (k == "minimum_version") r.minimum_version = as_version(v, key);
-    else if (k == "permit_provisional_firmware") r.permit_provisional_firmware = as_bool(v, key);
-    else if (k == "guest_policy") r.guest_policy = bits_from_json(v, key, kPolicyBits) | kPolicyReserved17;
-    else if (k == "platform_info") r.platform_info = bits_from_json(v, key, kPlatformBits);
-    else if (k == "require_id_block") r.require_id_block = as_bool(v, key);
-    else if (k == "require_author_key") r.require_author_key = as_bool(v, key);
+    if (k == "measurement")
+      r.measurement = as_hexbytes(v, key, 48);
+    else if (k == "report_data")
+      r.report_data = as_hexbytes(v, key, 64);
+    else if (k == "host_data")
+      r.host_data = as_hexbytes(v, key, 32);
+    else if (k == "family_id")
+      r.family_id = as_hexbytes(v, key, 16);
+    else if (k == "image_id")
+      r.image_id = as_hexbytes(v, key, 16);
+    else if (k == "report_id")
+      r.report_id = as_hexbytes(v, key, 32);
+    else if (k == "report_id_ma")
+      r.report_id_ma = as_hexbytes(v, key, 32);
+    else if (k == "chip_id")
+      r.chip_id = as_hexbytes(v, key, 64);
+    else if (k == "vmpl")
+      r.vmpl = as_u32(v, key);
+    else if (k == "minimum_guest_svn")
+      r.minimum_guest_svn = as_u32(v, key);
+    else if (k == "minimum_tcb")
+      r.minimum_tcb = tcb_from_json(v, key, turin);
+    else if (k == "minimum_launch_tcb")
+      r.minimum_launch_tcb = tcb_from_json(v, key, turin);
+    else if (k == "minimum_build")
+      r.minimum_build = as_u32(v, key);
+    else if (k == "minimum_version")
+      r.minimum_version = as_version(v, key);
+    else if (k == "permit_provisional_firmware")
+      r.permit_provisional_firmware = as_bool(v, key);
+    else if (k == "guest_policy")
+      r.guest_policy = bits_from_json(v, key, kPolicyBits) | kPolicyReserved17;
+    else if (k == "platform_info")
+      r.platform_info = bits_from_json(v, key, kPlatformBits);
+    else if (k == "require_id_block")
+      r.require_id_block = as_bool(v, key);
+    else if (k == "require_author_key")
+      r.require_author_key = as_bool(v, key);
     else if (k == "trusted_id_key_hashes" || k == "trusted_author_key_hashes") {
       if (!v.is_array()) fail(key + ": expected a list of hex SHA-384 digests");
-      auto& dst = k == "trusted_id_key_hashes" ? r.trusted_id_key_hashes : r.trusted_author_key_hashes;
+      auto& dst =
+          k == "trusted_id_key_hashes" ? r.trusted_id_key_hashes : r.trusted_author_key_hashes;
       for (const auto& e : v) dst.push_back(as_hexbytes(e, key, 48));
-    } else if (k == "required_launch_mit_vector") r.required_launch_mit_vector = as_u64(v, key);
-    else if (k == "required_current_mit_vector") r.required_current_mit_vector = as_u64(v, key);
-    else if (k == "minimum_report_version") r.minimum_report_version = as_u32(v, key);
-    else if (k == "comment") continue;
-    else fail(key + ": unknown rule");
+    } else if (k == "required_launch_mit_vector")
+      r.required_launch_mit_vector = as_u64(v, key);
+    else if (k == "required_current_mit_vector")
+      r.required_current_mit_vector = as_u64(v, key);
+    else if (k == "minimum_report_version")
+      r.minimum_report_version = as_u32(v, key);
+    else if (k == "comment")
+      continue;
+    else
+      fail(key + ": unknown rule");
   }
   if (r.vmpl && *r.vmpl > 3) fail("snp.vmpl: must be 0..3");
 }
@@ -317,15 +372,18 @@ void parse_own_form(const json& j, Policy& out) {
 Result<Policy> parse_policy(std::string_view text) {
   if (text.size() > kMaxPolicyBytes) return make_error("bad_policy", "policy larger than 1 MiB");
   try {
-    const json j = json::parse(text.begin(), text.end(), nullptr, true, false);
+    const json j = json::parse(text.begin(), text.end(), nullptr, true, /*ignore_comments=*/true);
     if (!j.is_object()) return make_error("bad_policy", "the policy must be a JSON object");
     Policy out;
-    const bool cocos = j.contains("policy") || j.contains("rootOfTrust") || j.contains("pcr_values");
+    const bool cocos =
+        j.contains("policy") || j.contains("rootOfTrust") || j.contains("pcr_values");
     if (cocos) {
       out.form = "cocos";
       for (auto& [k, v] : j.items()) {
-        if (k == "policy") parse_cocos_check_policy(v, out);
-        else if (k == "rootOfTrust" || k == "root_of_trust") parse_root_of_trust(v, out);
+        if (k == "policy")
+          parse_cocos_check_policy(v, out);
+        else if (k == "rootOfTrust" || k == "root_of_trust")
+          parse_root_of_trust(v, out);
         else if (k == "pcr_values") {
           if (!v.is_null()) parse_pcr_values(v, "pcr_values", false, out.pcrs);
         } else {

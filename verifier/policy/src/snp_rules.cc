@@ -50,8 +50,7 @@ void tcb_rules(const snp::SnpReport& r, const SnpRules& p, bool turin, Verdict& 
              tcb_string(r.current_tcb, turin), tcb_string(r.committed_tcb, turin),
              "the platform runs provisional firmware; set permitProvisionalFirmware to accept");
     const bool same = r.committed_major == r.current_major &&
-                      r.committed_minor == r.current_minor &&
-                      r.committed_build == r.current_build;
+                      r.committed_minor == r.current_minor && r.committed_build == r.current_build;
     v.expect(same, "policy.provisional.firmware",
              "committed firmware equals current firmware (no provisional firmware)",
              "COMMITTED_MAJOR/MINOR/BUILD", ver(r.current_major, r.current_minor, r.current_build),
@@ -59,18 +58,21 @@ void tcb_rules(const snp::SnpReport& r, const SnpRules& p, bool turin, Verdict& 
              "the platform runs provisional firmware; set permitProvisionalFirmware to accept");
   }
   if (p.minimum_launch_tcb) {
-    v.expect(snp::tcb_le(decompose_tcb(*p.minimum_launch_tcb, turin), decompose_tcb(r.launch_tcb, turin)),
+    v.expect(snp::tcb_le(decompose_tcb(*p.minimum_launch_tcb, turin),
+                         decompose_tcb(r.launch_tcb, turin)),
              "policy.minimum_launch_tcb", "LAUNCH_TCB >= minimum (every component)", "LAUNCH_TCB",
              ">= " + tcb_string(*p.minimum_launch_tcb, turin), tcb_string(r.launch_tcb, turin));
   }
   if (p.minimum_tcb) {
-    v.expect(snp::tcb_le(decompose_tcb(*p.minimum_tcb, turin), decompose_tcb(r.reported_tcb, turin)),
-             "policy.minimum_tcb", "REPORTED_TCB >= minimum (every component)", "REPORTED_TCB",
-             ">= " + tcb_string(*p.minimum_tcb, turin), tcb_string(r.reported_tcb, turin));
+    v.expect(
+        snp::tcb_le(decompose_tcb(*p.minimum_tcb, turin), decompose_tcb(r.reported_tcb, turin)),
+        "policy.minimum_tcb", "REPORTED_TCB >= minimum (every component)", "REPORTED_TCB",
+        ">= " + tcb_string(*p.minimum_tcb, turin), tcb_string(r.reported_tcb, turin));
   }
   if (p.minimum_build) {
-    v.expect(r.current_build >= *p.minimum_build, "policy.minimum_build", "CURRENT_BUILD >= minimum",
-             "CURRENT_BUILD", ">= " + std::to_string(*p.minimum_build), std::to_string(r.current_build));
+    v.expect(r.current_build >= *p.minimum_build, "policy.minimum_build",
+             "CURRENT_BUILD >= minimum", "CURRENT_BUILD", ">= " + std::to_string(*p.minimum_build),
+             std::to_string(r.current_build));
   }
   if (p.minimum_version) {
     const int have = r.current_major << 8 | r.current_minor;
@@ -111,7 +113,8 @@ void guest_policy_rules(const snp::SnpReport& r, std::uint64_t want, Verdict& v)
        {Allowed{kPolicySingleSocket, "policy.guest.single_socket", "SINGLE_SOCKET"},
         Allowed{kPolicyMemAes256Xts, "policy.guest.mem_aes_256_xts", "MEM_AES_256_XTS"},
         Allowed{kPolicyRaplDis, "policy.guest.rapl_dis", "RAPL_DIS"},
-        Allowed{kPolicyCiphertextHiding, "policy.guest.ciphertext_hiding_dram", "CIPHERTEXT_HIDING_DRAM"},
+        Allowed{kPolicyCiphertextHiding, "policy.guest.ciphertext_hiding_dram",
+                "CIPHERTEXT_HIDING_DRAM"},
         Allowed{kPolicyPageSwapDisable, "policy.guest.page_swap_disable", "PAGE_SWAP_DISABLE"}}) {
     if (!(want & a.bit)) continue;
     v.expect(got & a.bit, a.code, std::string(a.name) + " is required by the policy",
@@ -127,13 +130,14 @@ void platform_rules(const snp::SnpReport& r, std::uint64_t want, Verdict& v) {
     const char* name;
     bool forbidden_unless_allowed;
   };
-  const Bit bits[] = {{1, "policy.platform.smt_en", "SMT_EN", true},
-                      {2, "policy.platform.tsme_en", "TSME_EN", true},
-                      {4, "policy.platform.ecc_en", "ECC_EN", false},
-                      {8, "policy.platform.rapl_dis", "RAPL_DIS", false},
-                      {16, "policy.platform.ciphertext_hiding_dram_en", "CIPHERTEXT_HIDING_DRAM_EN", false},
-                      {32, "policy.platform.alias_check_complete", "ALIAS_CHECK_COMPLETE", false},
-                      {128, "policy.platform.tio_en", "TIO_EN", true}};
+  const Bit bits[] = {
+      {1, "policy.platform.smt_en", "SMT_EN", true},
+      {2, "policy.platform.tsme_en", "TSME_EN", true},
+      {4, "policy.platform.ecc_en", "ECC_EN", false},
+      {8, "policy.platform.rapl_dis", "RAPL_DIS", false},
+      {16, "policy.platform.ciphertext_hiding_dram_en", "CIPHERTEXT_HIDING_DRAM_EN", false},
+      {32, "policy.platform.alias_check_complete", "ALIAS_CHECK_COMPLETE", false},
+      {128, "policy.platform.tio_en", "TIO_EN", true}};
   for (const Bit& b : bits) {
     if (b.forbidden_unless_allowed) {
       v.expect(!(got & b.bit) || (want & b.bit), b.code, std::string(b.name) + " only if allowed",
@@ -149,8 +153,9 @@ void platform_rules(const snp::SnpReport& r, std::uint64_t want, Verdict& v) {
 }
 
 bool in_list(const std::vector<Bytes>& list, const std::array<std::uint8_t, 48>& d) {
-  return std::any_of(list.begin(), list.end(),
-                     [&](const Bytes& b) { return std::equal(b.begin(), b.end(), d.begin(), d.end()); });
+  return std::any_of(list.begin(), list.end(), [&](const Bytes& b) {
+    return std::equal(b.begin(), b.end(), d.begin(), d.end());
+  });
 }
 
 void key_rules(const snp::SnpReport& r, const SnpRules& p, Verdict& v) {
@@ -179,17 +184,19 @@ void apply_snp_rules(const snp::SnpReport& r, const SnpRules& p, bool turin, boo
                      Verdict& v) {
   if (p.minimum_report_version) {
     v.expect(r.version >= *p.minimum_report_version, "policy.report_version",
-             "report VERSION >= minimum", "VERSION", ">= " + std::to_string(*p.minimum_report_version),
-             std::to_string(r.version));
+             "report VERSION >= minimum", "VERSION",
+             ">= " + std::to_string(*p.minimum_report_version), std::to_string(r.version));
   }
   tcb_rules(r, p, turin, v);
   if (p.minimum_guest_svn) {
-    v.expect(r.guest_svn >= *p.minimum_guest_svn, "policy.minimum_guest_svn", "GUEST_SVN >= minimum",
-             "GUEST_SVN", ">= " + std::to_string(*p.minimum_guest_svn), std::to_string(r.guest_svn));
+    v.expect(r.guest_svn >= *p.minimum_guest_svn, "policy.minimum_guest_svn",
+             "GUEST_SVN >= minimum", "GUEST_SVN", ">= " + std::to_string(*p.minimum_guest_svn),
+             std::to_string(r.guest_svn));
   }
   if (p.guest_policy) guest_policy_rules(r, *p.guest_policy, v);
   if (p.platform_info) platform_rules(r, *p.platform_info, v);
-  if (!skip_report_data) verbatim(v, "policy.report_data", "REPORT_DATA", p.report_data, r.report_data);
+  if (!skip_report_data)
+    verbatim(v, "policy.report_data", "REPORT_DATA", p.report_data, r.report_data);
   verbatim(v, "policy.measurement", "MEASUREMENT", p.measurement, r.measurement);
   verbatim(v, "policy.host_data", "HOST_DATA", p.host_data, r.host_data);
   verbatim(v, "policy.family_id", "FAMILY_ID", p.family_id, r.family_id);

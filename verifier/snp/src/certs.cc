@@ -239,13 +239,13 @@ Status verify_report_signature(const SnpReport& r, const Cert& leaf) {
   if (der_len <= 0) return make_error("internal", "cannot encode the ECDSA signature");
   std::unique_ptr<unsigned char, OsslFree> hold(der);
   MdCtxPtr ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestVerifyInit_ex(ctx.get(), nullptr, "SHA384", nullptr, nullptr, pub,
-                                      nullptr) != 1) {
+  if (!ctx ||
+      EVP_DigestVerifyInit_ex(ctx.get(), nullptr, "SHA384", nullptr, nullptr, pub, nullptr) != 1) {
     openssl_error();
     return make_error("internal", "cannot initialise ECDSA verification");
   }
-  const int ok = EVP_DigestVerify(ctx.get(), der, static_cast<std::size_t>(der_len),
-                                  r.raw.data(), kSignedSize);
+  const int ok = EVP_DigestVerify(ctx.get(), der, static_cast<std::size_t>(der_len), r.raw.data(),
+                                  kSignedSize);
   openssl_error();
   if (ok != 1) {
     return make_error("bad_signature",

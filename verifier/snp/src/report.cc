@@ -52,8 +52,8 @@ Result<Product> parse_product(std::string_view s) {
   if (l.rfind("milan", 0) == 0) return Product::kMilan;
   if (l.rfind("genoa", 0) == 0) return Product::kGenoa;
   if (l.rfind("turin", 0) == 0) return Product::kTurin;
-  return make_error("bad_product", "unknown product '" + std::string(s) +
-                                       "' (milan, genoa or turin)");
+  return make_error("bad_product",
+                    "unknown product '" + std::string(s) + "' (milan, genoa or turin)");
 }
 
 Tcb decompose_tcb(std::uint64_t raw, bool turin) {

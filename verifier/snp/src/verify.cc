@@ -79,8 +79,9 @@ AuthResult verify_authenticity(const SnpEvidence& ev, const VerifyOptions& opt, 
   if (opt.product) {
     res.product = *opt.product;
     if (cpuid != Product::kUnknown && cpuid != *opt.product) {
-      v.fail("snp.product", "product named by the caller matches the report's CPUID", "CPUID_FAM_ID/CPUID_MOD_ID",
-             product_name(*opt.product), product_name(cpuid), "use --product to match the hardware");
+      v.fail("snp.product", "product named by the caller matches the report's CPUID",
+             "CPUID_FAM_ID/CPUID_MOD_ID", product_name(*opt.product), product_name(cpuid),
+             "use --product to match the hardware");
     } else {
       v.pass("snp.product", "product", "", product_name(*opt.product), "given by caller or policy");
     }
@@ -101,12 +102,13 @@ AuthResult verify_authenticity(const SnpEvidence& ev, const VerifyOptions& opt, 
   }
 
   // Signature.
-  v.expect(r.signature_algo == 1, "snp.signature_algo", "signature algorithm is ECDSA P-384 SHA-384",
-           "SIGNATURE_ALGO", "1", std::to_string(r.signature_algo));
+  v.expect(r.signature_algo == 1, "snp.signature_algo",
+           "signature algorithm is ECDSA P-384 SHA-384", "SIGNATURE_ALGO", "1",
+           std::to_string(r.signature_algo));
   const char* leaf_name = vlek ? "VLEK" : "VCEK";
   if (r.signing_key() > 1) {
-    v.fail("snp.signing_key", "report is signed by a VCEK or VLEK", "SIGNING_KEY", "0 (VCEK) or 1 (VLEK)",
-           std::to_string(r.signing_key()));
+    v.fail("snp.signing_key", "report is signed by a VCEK or VLEK", "SIGNING_KEY",
+           "0 (VCEK) or 1 (VLEK)", std::to_string(r.signing_key()));
     return res;
   }
   if (!ev.leaf) {
@@ -122,11 +124,10 @@ AuthResult verify_authenticity(const SnpEvidence& ev, const VerifyOptions& opt, 
            leaf_is_vlek ? "VLEK certificate" : "VCEK certificate");
   }
   auto sig = verify_report_signature(r, *ev.leaf);
-  const bool sig_ok = v.expect(sig.ok(), "snp.signature",
-                               std::string("ECDSA P-384 signature by the ") + leaf_name,
-                               "SIGNATURE", "valid over bytes 0x000..0x29f",
-                               sig.ok() ? "valid" : sig.error().message,
-                               "the report was altered, or the certificate belongs to another chip/TCB");
+  const bool sig_ok = v.expect(
+      sig.ok(), "snp.signature", std::string("ECDSA P-384 signature by the ") + leaf_name,
+      "SIGNATURE", "valid over bytes 0x000..0x29f", sig.ok() ? "valid" : sig.error().message,
+      "the report was altered, or the certificate belongs to another chip/TCB");
 
   // Chain.
   std::vector<Product> products;
@@ -160,8 +161,8 @@ AuthResult verify_authenticity(const SnpEvidence& ev, const VerifyOptions& opt, 
       const std::string root = cert_label(*found.root);
       v.pass("snp.chain.leaf", std::string(leaf_name) + " is signed by the intermediate",
              "X.509 signature", "RSA-PSS SHA-384 by " + inter, "valid");
-      v.pass("snp.chain.intermediate", "intermediate is signed by a trusted ARK",
-             "X.509 signature", "RSA-PSS SHA-384 by " + root, "valid");
+      v.pass("snp.chain.intermediate", "intermediate is signed by a trusted ARK", "X.509 signature",
+             "RSA-PSS SHA-384 by " + root, "valid");
       v.pass("snp.chain.root",
              found.extra ? "root is an extra trusted root given with --trust-root"
                          : std::string("root is the embedded AMD ARK for ") + product_name(p),
@@ -203,8 +204,8 @@ AuthResult verify_authenticity(const SnpEvidence& ev, const VerifyOptions& opt, 
              std::string(leaf_name) + " TCB extensions equal REPORTED_TCB", "REPORTED_TCB",
              tcb_string(cert_raw, res.turin), tcb_string(r.reported_tcb, res.turin),
              "the certificate was issued for another TCB: fetch the VCEK for this REPORTED_TCB");
-    v.expect(tcb_le(cert, decompose_tcb(r.current_tcb, res.turin)), "snp.tcb.certificate_le_current",
-             "certificate TCB <= CURRENT_TCB", "CURRENT_TCB",
+    v.expect(tcb_le(cert, decompose_tcb(r.current_tcb, res.turin)),
+             "snp.tcb.certificate_le_current", "certificate TCB <= CURRENT_TCB", "CURRENT_TCB",
              ">= " + tcb_string(cert_raw, res.turin), tcb_string(r.current_tcb, res.turin));
   } else {
     v.fail("snp.tcb.certificate", std::string(leaf_name) + " carries the AMD TCB extensions",
@@ -212,7 +213,8 @@ AuthResult verify_authenticity(const SnpEvidence& ev, const VerifyOptions& opt, 
            "missing", "");
   }
   if (!vlek) {
-    const bool masked = std::all_of(r.chip_id.begin(), r.chip_id.end(), [](std::uint8_t b) { return b == 0; });
+    const bool masked =
+        std::all_of(r.chip_id.begin(), r.chip_id.end(), [](std::uint8_t b) { return b == 0; });
     if (masked) {
       v.skip("snp.hwid", "VCEK HWID equals CHIP_ID", "CHIP_ID is zero (MASK_CHIP_ID)");
     } else if (!ext || !ext->hwid) {
@@ -220,8 +222,11 @@ AuthResult verify_authenticity(const SnpEvidence& ev, const VerifyOptions& opt, 
              "no HWID extension");
     } else {
       const std::size_t n = res.turin ? 8 : 64;
-      bool ok = ext->hwid->size() == n && std::equal(ext->hwid->begin(), ext->hwid->end(), r.chip_id.begin());
-      if (res.turin) ok = ok && std::all_of(r.chip_id.begin() + 8, r.chip_id.end(), [](std::uint8_t b) { return b == 0; });
+      bool ok = ext->hwid->size() == n &&
+                std::equal(ext->hwid->begin(), ext->hwid->end(), r.chip_id.begin());
+      if (res.turin)
+        ok = ok && std::all_of(r.chip_id.begin() + 8, r.chip_id.end(),
+                               [](std::uint8_t b) { return b == 0; });
       v.expect(ok, "snp.hwid", "VCEK HWID equals CHIP_ID", "CHIP_ID", to_hex(*ext->hwid),
                to_hex(r.chip_id), "the VCEK belongs to another chip");
     }

@@ -92,7 +92,8 @@ Status verify_tpm_signature(const TpmPublic& ak, const TpmSignature& sig,
   const PublicKey key = ak.key();
   MdCtxPtr ctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pctx = nullptr;
-  if (!ctx || EVP_DigestVerifyInit_ex(ctx.get(), &pctx, md, nullptr, nullptr, key.get(), nullptr) != 1) {
+  if (!ctx ||
+      EVP_DigestVerifyInit_ex(ctx.get(), &pctx, md, nullptr, nullptr, key.get(), nullptr) != 1) {
     openssl_error();
     return make_error("internal", "cannot initialise signature verification");
   }
@@ -136,21 +137,24 @@ bool verify_quote(const TpmPublic& ak, const Quote& q, std::span<const std::uint
                   "the quote was altered or signed by another key");
   auto at = parse_tpms_attest(q.attest);
   if (!at) {
-    v.fail(prefix + ".attest", "TPMS_ATTEST parses", "TPMS_ATTEST", "well-formed", at.error().message);
+    v.fail(prefix + ".attest", "TPMS_ATTEST parses", "TPMS_ATTEST", "well-formed",
+           at.error().message);
     return false;
   }
   char buf[16];
   std::snprintf(buf, sizeof buf, "0x%08x", at->magic);
-  all &= v.expect(at->magic == kGeneratedValue, prefix + ".magic", "TPMS_ATTEST.magic is TPM_GENERATED_VALUE",
-                  "TPMS_ATTEST.magic", "0xff544347", buf);
+  all &=
+      v.expect(at->magic == kGeneratedValue, prefix + ".magic",
+               "TPMS_ATTEST.magic is TPM_GENERATED_VALUE", "TPMS_ATTEST.magic", "0xff544347", buf);
   std::snprintf(buf, sizeof buf, "0x%04x", at->type);
   all &= v.expect(at->type == kStAttestQuote, prefix + ".type", "TPMS_ATTEST.type is ATTEST_QUOTE",
                   "TPMS_ATTEST.type", "0x8018", buf);
   if (at->type != kStAttestQuote) return false;
   const bool nonce_ok = at->extra_data.size() == nonce.size() &&
                         CRYPTO_memcmp(at->extra_data.data(), nonce.data(), nonce.size()) == 0;
-  all &= v.expect(nonce_ok, prefix + ".nonce", "extraData equals the nonce", "TPMS_ATTEST.extraData",
-                  to_hex(nonce), to_hex(at->extra_data), "a replayed quote or the wrong nonce");
+  all &=
+      v.expect(nonce_ok, prefix + ".nonce", "extraData equals the nonce", "TPMS_ATTEST.extraData",
+               to_hex(nonce), to_hex(at->extra_data), "a replayed quote or the wrong nonce");
   auto bank = bank_alg(q.bank);
   std::vector<std::uint32_t> given;
   for (const auto& [i, _] : q.pcrs) given.push_back(i);
@@ -164,15 +168,17 @@ bool verify_quote(const TpmPublic& ak, const Quote& q, std::span<const std::uint
   bool sizes_ok = true;
   for (const auto& [i, val] : q.pcrs) sizes_ok &= val.size() == hash_size(*bank);
   all &= v.expect(sizes_ok, prefix + ".pcr_sizes", "every PCR value has the bank's digest size",
-                  "pcrs", std::to_string(hash_size(*bank)) + " bytes each", sizes_ok ? "ok" : "wrong size");
+                  "pcrs", std::to_string(hash_size(*bank)) + " bytes each",
+                  sizes_ok ? "ok" : "wrong size");
   auto h = hash_alg(sig->hash);
   if (!h) return false;
   Hasher hasher(*h);
   for (const auto& [i, val] : q.pcrs) hasher.update(val);
   const Bytes d = hasher.finish();
   all &= v.expect(d == at->pcr_digest, prefix + ".digest",
-                  "pcrDigest equals the hash of the supplied PCR values", "TPMS_QUOTE_INFO.pcrDigest",
-                  to_hex(at->pcr_digest), to_hex(d), "a supplied PCR value differs from the quoted one");
+                  "pcrDigest equals the hash of the supplied PCR values",
+                  "TPMS_QUOTE_INFO.pcrDigest", to_hex(at->pcr_digest), to_hex(d),
+                  "a supplied PCR value differs from the quoted one");
   return all;
 }
 

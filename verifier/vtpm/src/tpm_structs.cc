@@ -65,8 +65,7 @@ class Reader {
   Status done() const {
     if (!err_.empty()) return error();
     if (pos_ != b_.size()) {
-      return bad(std::string(what_) + ": " + std::to_string(b_.size() - pos_) +
-                 " trailing bytes");
+      return bad(std::string(what_) + ": " + std::to_string(b_.size() - pos_) + " trailing bytes");
     }
     return ok_status();
   }
@@ -150,7 +149,8 @@ Result<PublicKey> ecc_key(const TpmPublic& p) {
   BldPtr bld(OSSL_PARAM_BLD_new());
   if (!bld ||
       OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, 0) != 1 ||
-      OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, pt.data(), pt.size()) != 1) {
+      OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, pt.data(), pt.size()) !=
+          1) {
     return bad("TPMT_PUBLIC: cannot build the ECC key");
   }
   return key_from_params("EC", bld.get(), KeyType::kEcdsa);

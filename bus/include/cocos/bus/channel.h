@@ -41,8 +41,10 @@ struct Incoming {
   }
 };
 
-// Called exactly once per request: with the reply (which may be an `error` message: check
-// type()), or with an Error "timeout" / "closed" when none came.
+// Called exactly once per request accepted by request(): with the reply (which may be an
+// `error` message: check type()), or with Error "timeout" from expire() when none came in time.
+// Not called when request() itself fails, nor for requests still pending when the Channel is
+// destroyed (the handler is then destroyed uncalled).
 using ReplyHandler = std::function<void(Result<Incoming>)>;
 // Receives requests and notices (never replies: those go to their ReplyHandler).
 using MessageHandler = std::function<void(Incoming&&)>;
@@ -66,7 +68,8 @@ class Channel {
   // moved out (zero copy). Errors: "unreachable" (ROUTER: no such peer), "timeout" (queue full
   // for send_timeout_ms), "io_error".
   Status send(std::string_view peer, const messages::Envelope& env, zmq::message_t* raw = nullptr);
-  // Sends a request with a fresh id (returned); `on_reply` runs exactly once.
+  // Sends a request with a fresh id (returned; header.id is overwritten and header.type set from
+  // the body); `on_reply` then runs exactly once, from dispatch()/poll_once()/call()/expire().
   Result<std::uint64_t> request(std::string_view peer, messages::Header header, messages::Body body,
                                 std::chrono::milliseconds timeout, ReplyHandler on_reply);
   // Answers `req` with `body` (same id and cid).

@@ -38,8 +38,11 @@ struct Envelope {
 std::string encode_header(const Header& h);
 std::string encode_body(const Body& b);
 
-// Frame 1. Errors: too_large, bad_message, unsupported_version (v != 1), unknown_type.
+// Frame 1. Errors: too_large, bad_message, unsupported_version (v != 1), unknown_type. With
+// `partial`, the id and cid are stored there as soon as they were read, so that a message of an
+// unknown type or version can be answered with its id.
 Result<Header> decode_header(ByteView frame, const Limits& limits = {});
+Result<Header> decode_header(ByteView frame, const Limits& limits, Header* partial);
 // Frame 2 of a message of type `t`.
 Result<Body> decode_body(MessageType t, ByteView frame, const Limits& limits = {});
 
@@ -57,7 +60,8 @@ inline EncodedFrames encode_message(const Header& h, const Body& b) {
 // Decodes a whole message from its frames (routing id already stripped): 2 frames, or 3 for the
 // raw-carrying types (exactly those). The raw frame is checked against limits.max_raw but not
 // copied; the caller keeps it. On failure `header_out`, when non-null, receives the header if it
-// could be decoded, so the caller can answer with the right id (see make_decode_error_reply).
+// could be decoded (header_ok = true), or else a header whose id/cid are those read before the
+// failure (0 / "" if none), so the caller can answer with the right id (make_decode_error_reply).
 Result<Envelope> decode_message(std::span<const ByteView> frames, const Limits& limits = {},
                                 Header* header_out = nullptr, bool* header_ok = nullptr);
 
@@ -74,7 +78,8 @@ Envelope make_error_reply(const Header& request, const Error& e,
 
 // Whether a message that failed to decode must be answered with `error`, and the reply. Rule:
 // answer unless the header decoded and names a reply type (replies are never answered, so two
-// peers can never loop on errors). An undecodable header is answered with id 0 and cid "".
+// peers can never loop on errors). When the header did not decode, the reply carries the id and
+// cid that could be read (unknown type, unsupported version), else id 0 and cid "".
 bool should_answer_decode_failure(bool header_ok, const Header& header);
 Envelope make_decode_error_reply(bool header_ok, const Header& header, const Error& e);
 

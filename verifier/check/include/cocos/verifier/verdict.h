@@ -32,8 +32,8 @@ class Verdict {
             std::string actual, std::string hint = {});
   void skip(std::string code, std::string title, std::string why);
   // Passes when `ok`, fails otherwise; returns ok.
-  bool expect(bool ok, std::string code, std::string title, std::string field,
-              std::string expected, std::string actual, std::string hint = {});
+  bool expect(bool ok, std::string code, std::string title, std::string field, std::string expected,
+              std::string actual, std::string hint = {});
   void warn(std::string w) { warnings_.push_back(std::move(w)); }
 
   bool valid() const;

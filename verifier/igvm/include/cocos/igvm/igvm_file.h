@@ -127,6 +127,8 @@ struct IgvmFile {
 std::uint32_t crc32(std::span<const std::uint8_t> data, std::uint32_t crc = 0);
 
 Result<IgvmFile> parse_igvm(std::span<const std::uint8_t> file);
+// The result borrows the bytes: parsing a temporary buffer would leave it dangling.
+Result<IgvmFile> parse_igvm(Bytes&& file) = delete;
 
 const char* platform_type_name(PlatformType t);
 

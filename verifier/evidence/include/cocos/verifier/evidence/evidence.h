@@ -26,14 +26,14 @@ inline constexpr std::size_t kBusKeySize = 32;
 struct EvidenceInput {
   std::string platform;  // "snp" | "vtpm" | "snp-vtpm"
   bool simulated = false;
-  Bytes tee_nonce;   // 64 bytes, zero-padded
-  Bytes vtpm_nonce;  // 32 bytes, zero-padded
-  std::optional<Bytes> snp_report;            // 1184 bytes (snp, snp-vtpm)
-  std::map<std::string, Bytes> certs;         // "vcek"|"vlek", "ask"|"asvk", "ark" -> DER
-  std::optional<Bytes> ak_public;             // TPMT_PUBLIC (vtpm, snp-vtpm)
-  std::vector<vtpm::Quote> quotes;            // (vtpm, snp-vtpm)
-  std::optional<Bytes> bus_key;               // 32 bytes when bind_bus_key
-  std::string binding;                        // name of the rule the agent used
+  Bytes tee_nonce;                     // 64 bytes, zero-padded
+  Bytes vtpm_nonce;                    // 32 bytes, zero-padded
+  std::optional<Bytes> snp_report;     // 1184 bytes (snp, snp-vtpm)
+  std::map<std::string, Bytes> certs;  // "vcek"|"vlek", "ask"|"asvk", "ark" -> DER
+  std::optional<Bytes> ak_public;      // TPMT_PUBLIC (vtpm, snp-vtpm)
+  std::vector<vtpm::Quote> quotes;     // (vtpm, snp-vtpm)
+  std::optional<Bytes> bus_key;        // 32 bytes when bind_bus_key
+  std::string binding;                 // name of the rule the agent used
 };
 
 struct EvidenceOptions {

@@ -20,7 +20,7 @@ inline constexpr std::size_t kSignedSize = 0x2A0;
 inline constexpr std::size_t kMaxReportFileBytes = 1 << 20;
 
 enum class Product { kUnknown, kMilan, kGenoa, kTurin };
-const char* product_name(Product p);  // "Milan", ...
+const char* product_name(Product p);                // "Milan", ...
 Result<Product> parse_product(std::string_view s);  // milan, SEV_PRODUCT_MILAN, Milan-B0, ...
 
 // TCB_VERSION: Milan/Genoa: bl tee - - - - snp ucode; Turin: fmc bl tee snp - - - ucode.
@@ -83,7 +83,8 @@ struct LoadedReport {
 
 // "bad_report" with the reason for truncated, wrong sizes, unknown versions, non-zero
 // signature padding.
-Result<SnpReport> parse_report(std::span<const std::uint8_t> bytes, std::vector<std::string>* warnings);
+Result<SnpReport> parse_report(std::span<const std::uint8_t> bytes,
+                               std::vector<std::string>* warnings);
 // A 1184-byte report, optionally followed by a certificate table; or the same as hex text.
 Result<LoadedReport> load_report(std::span<const std::uint8_t> file_bytes);
 Result<CertTable> parse_cert_table(std::span<const std::uint8_t> table);

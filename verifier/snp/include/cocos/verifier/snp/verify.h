@@ -27,9 +27,9 @@ Status add_certs(SnpEvidence& ev, std::vector<Cert> certs);
 
 struct VerifyOptions {
   std::optional<Product> product;  // --product or the policy's product
-  std::vector<Cert> extra_roots;   // --trust-root (self-issued ones are roots, others intermediates)
+  std::vector<Cert> extra_roots;  // --trust-root (self-issued ones are roots, others intermediates)
   std::time_t now = 0;
-  ChainCache* cache = nullptr;     // optional; a local cache is used otherwise
+  ChainCache* cache = nullptr;  // optional; a local cache is used otherwise
 };
 
 struct AuthResult {

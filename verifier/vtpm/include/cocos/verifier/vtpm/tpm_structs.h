@@ -42,12 +42,12 @@ struct TpmPublic {
   Bytes auth_policy;
   std::uint16_t scheme = kAlgNull;
   std::uint16_t scheme_hash = 0;
-  std::uint16_t key_bits = 0;   // RSA
-  std::uint32_t exponent = 0;   // RSA, 0 means 65537
-  Bytes modulus;                // RSA
-  std::uint16_t curve = 0;      // ECC
-  Bytes x, y;                   // ECC
-  PublicKey key() const;        // built by the parser
+  std::uint16_t key_bits = 0;  // RSA
+  std::uint32_t exponent = 0;  // RSA, 0 means 65537
+  Bytes modulus;               // RSA
+  std::uint16_t curve = 0;     // ECC
+  Bytes x, y;                  // ECC
+  PublicKey key() const;       // built by the parser
   std::shared_ptr<PublicKey> key_;
 };
 
