@@ -194,7 +194,14 @@ void bench_manager_agents(const Options& o, Report& r) {
                   "%d agents: worst round %d answered, last answer after %.1f ms; ", n, worst,
                   worst_ms);
     notes += buf;
-    if (worst < n) break;
+    if (worst < n) {
+      // The first level that fails still says how many agents answered in time.
+      if (best == 0) {
+        best = worst;
+        best_ms = worst_ms;
+      }
+      break;
+    }
     best = n;
     best_ms = worst_ms;
   }

@@ -1,6 +1,9 @@
 // cocos-bench: the project's performance measurements (see README.md). Prints a table, or one
 // JSON object with --json; --quick runs every benchmark on small sizes (the ctest smoke test).
 // `--role NAME ARGS...` is internal: the bench re-executed as the far side of a bus measurement.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <filesystem>
@@ -63,6 +66,8 @@ int main(int argc, char** argv) {
         (std::filesystem::path(cocos::bench::self_exe()).parent_path() / "cocos-agent").string();
   }
   o.min_time = o.quick ? 0.05 : 2.0;
+  // Libraries log through spdlog's default logger (stdout); stdout is for the report alone.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("cocos-bench"));
   int bargc = 1;
   char* bargv[] = {argv[0], nullptr};
   benchmark::Initialize(&bargc, bargv);
