@@ -1,0 +1,239 @@
+// Upload and result streaming through the real cocos-agent process: this process is the manager
+// (ManagerDriver), the agent receives a signed dataset over tcp://127.0.0.1 with credits, hashes
+// it (SHA3-256), writes it to disk and checks the provider's signature; its algorithm copies the
+// dataset into results/, and the result zip (Stored) streams back to us as a consumer. The
+// agent's peak RSS (VmHWM) is read after a big and after a small upload, each in a fresh agent.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "benches.h"
+#include "cocos/common/hash.h"
+#include "cocos/common/statements.h"
+#include "gbench.h"
+#include "manager_driver.h"
+#include "process.h"
+
+namespace cocos::bench {
+
+std::vector<std::string> agent_argv(const Options& o, const std::string& endpoint,
+                                    const std::string& work_dir);
+
+namespace {
+
+namespace msg = messages;
+
+// The algorithm: "copy" puts the dataset into the results; anything else writes a small file.
+constexpr const char* kAlgorithm =
+    "#!/bin/sh\n"
+    "# cocos-bench algorithm: copy the dataset into the results, or write a marker.\n"
+    "if [ \"$1\" = copy ]; then cat \"$DATASETS_DIR/data.bin\" > \"$RESULTS_DIR/result.bin\";\n"
+    "else echo done > \"$RESULTS_DIR/result.txt\"; fi\n";
+
+// Writes `size` bytes of incompressible pseudo-random data (xorshift) and returns its SHA3-256.
+Result<Bytes> write_dataset(const std::string& path, std::uint64_t size) {
+  std::ofstream f(path, std::ios::binary);
+  Hasher h(HashAlg::kSha3_256);
+  std::vector<std::uint64_t> buf((1 << 20) / 8);
+  std::uint64_t x = 0x9E3779B97F4A7C15ull;
+  for (std::uint64_t done = 0; done < size;) {
+    for (auto& w : buf) {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      w = x;
+    }
+    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(size - done, 1 << 20));
+    const auto* p = reinterpret_cast<const std::uint8_t*>(buf.data());
+    h.update(std::span<const std::uint8_t>(p, n));
+    f.write(reinterpret_cast<const char*>(p), static_cast<std::streamsize>(n));
+    done += n;
+  }
+  if (!f) return make_error("io_error", "cannot write " + path);
+  return h.finish();
+}
+
+// The disk's durable write rate in the work dir: 1 MiB writes, fsync every 4 MiB (what the agent
+// does with its default 8 credits), so upload_mib_s can be read against what the disk allows.
+Result<double> disk_write_fsync_mib_s(const std::string& dir, std::uint64_t size) {
+  const std::string path = dir + "/fsync-probe.bin";
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return make_error("io_error", "cannot create " + path);
+  std::vector<std::uint8_t> buf(1 << 20, 0x5A);
+  const auto t0 = std::chrono::steady_clock::now();
+  bool ok = true;
+  for (std::uint64_t done = 0; done < size && ok; done += buf.size()) {
+    ok = ::write(fd, buf.data(), buf.size()) == static_cast<ssize_t>(buf.size());
+    if (ok && ((done >> 20) % 4 == 3)) ok = ::fsync(fd) == 0;
+  }
+  ok = ok && ::fsync(fd) == 0;
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ::close(fd);
+  ::unlink(path.c_str());
+  if (!ok) return make_error("io_error", "write/fsync failed on " + path);
+  return static_cast<double>(size) / kMiB / secs;
+}
+
+struct Keys {
+  PrivateKey algo, data, consumer;
+};
+
+struct RunResult {
+  double upload_s = 0;
+  double peak_rss_mib = 0;
+  std::optional<ResultFetch> result;
+  // Where the CPU went, per thread, during the upload and the result stream.
+  std::string upload_agent_cpu, upload_self_cpu, result_agent_cpu, result_self_cpu;
+};
+
+// One fresh agent: manifest, algorithm, the dataset (timed), then optionally the result.
+Result<RunResult> run_agent(const Options& o, const std::string& dir, const Keys& keys,
+                            const std::string& dataset, std::uint64_t size, const Bytes& sha,
+                            bool fetch) {
+  const std::string algo_path = dir + "/algorithm.sh";
+  {
+    std::ofstream a(algo_path, std::ios::binary);
+    a << kAlgorithm;
+  }
+  const Bytes algo_sha = digest(HashAlg::kSha3_256, std::string_view(kAlgorithm));
+  const std::string cid = fetch ? "bench-upload-result" : "bench-upload-rss";
+
+  msg::Manifest m;
+  m.id = cid;
+  m.name = "cocos-bench";
+  m.algorithm.hash = algo_sha;
+  m.algorithm.user_key_der = keys.algo.public_key().to_der();
+  m.algorithm.algo_type = "bin";
+  m.algorithm.algo_args = {fetch ? "copy" : "marker"};
+  m.datasets.push_back({sha, keys.data.public_key().to_der(), "data.bin", false});
+  m.result_consumers.push_back({keys.consumer.public_key().to_der()});
+  m.timeout_s = 3600;
+
+  auto drv = ManagerDriver::bind();
+  if (!drv) return drv.take_error();
+  auto child = Child::spawn(agent_argv(o, (*drv)->endpoint(), dir + "/work"), dir + "/agent.log");
+  if (!child) return child.take_error();
+  if (auto h = (*drv)->wait_hello(std::chrono::seconds(30)); !h) return h.take_error();
+  if (auto r = (*drv)->call(cid, msg::ManifestPut{m}, std::chrono::seconds(30)); !r) {
+    return r.take_error();
+  }
+
+  msg::UploadBegin ab;
+  ab.item = "algorithm";
+  ab.size = std::string_view(kAlgorithm).size();
+  ab.sha3_256 = algo_sha;
+  auto asig = keys.algo.sign(as_bytes(upload_statement(cid, UploadItem::algorithm(), algo_sha)));
+  if (!asig) return asig.take_error();
+  ab.signature = *asig;
+  if (auto t = (*drv)->upload(cid, ab, algo_path); !t) return t.take_error();
+
+  msg::UploadBegin db;
+  db.item = "dataset";
+  db.index = 0;
+  db.filename = "data.bin";
+  db.size = size;
+  db.sha3_256 = sha;
+  auto dsig =
+      keys.data.sign(as_bytes(upload_statement(cid, UploadItem::dataset(0, "data.bin"), sha)));
+  if (!dsig) return dsig.take_error();
+  db.signature = *dsig;
+  RunResult rr;
+  const auto agent0 = thread_times(child->pid());
+  const auto self0 = thread_times(::getpid());
+  auto t = (*drv)->upload(cid, db, dataset);
+  if (!t) return t.take_error();
+  rr.upload_s = *t;
+  rr.upload_agent_cpu = thread_times_delta(agent0, thread_times(child->pid()));
+  rr.upload_self_cpu = thread_times_delta(self0, thread_times(::getpid()));
+  auto hwm = proc_status_kib(child->pid(), "VmHWM");
+  if (!hwm) return make_error("io_error", "cannot read VmHWM of the agent");
+  rr.peak_rss_mib = *hwm / 1024.0;
+  if (!fetch) return rr;
+
+  if (auto s = (*drv)->wait_state("resultsReady", std::chrono::seconds(3600)); !s) {
+    return s.take_error();
+  }
+  const auto agent1 = thread_times(child->pid());
+  const auto self1 = thread_times(::getpid());
+  auto f = (*drv)->fetch_result(cid, keys.consumer, dir + "/result.zip");
+  if (!f) return f.take_error();
+  rr.result = *f;
+  rr.result_agent_cpu = thread_times_delta(agent1, thread_times(child->pid()));
+  rr.result_self_cpu = thread_times_delta(self1, thread_times(::getpid()));
+  return rr;
+}
+
+}  // namespace
+
+void bench_upload_result(const Options& o, Report& r) {
+  struct stat st {};
+  if (::stat(o.agent_bin.c_str(), &st) != 0) {
+    return r.skipped("upload", o.agent_bin + " not found (cocos-agent not built)");
+  }
+  auto algo = PrivateKey::generate(KeyType::kEd25519);
+  auto data = PrivateKey::generate(KeyType::kEd25519);
+  auto consumer = PrivateKey::generate(KeyType::kEd25519);
+  if (!algo || !data || !consumer) return r.skipped("upload", "key generation failed");
+  const Keys keys{*algo, *data, *consumer};
+  const auto sha3 = r.get("sha3_256_mib_s");
+
+  {  // 1. Upload + result throughput.
+    auto dir = TempDir::create(o.work_base, "cocos-bench-upload-");
+    if (!dir) return r.skipped("upload", dir.error().to_string());
+    if (auto disk = disk_write_fsync_mib_s(dir->path(), o.quick ? (16ull << 20) : (256ull << 20))) {
+      r.set("disk_write_fsync_mib_s", *disk, "MiB/s");
+    }
+    const std::string path = dir->path() + "/data.bin";
+    auto sha = write_dataset(path, o.upload_bytes());
+    if (!sha) return r.skipped("upload", sha.error().to_string());
+    auto run = run_agent(o, dir->path(), keys, path, o.upload_bytes(), *sha, true);
+    if (!run) return r.skipped("upload", run.error().to_string());
+    const double up = static_cast<double>(o.upload_bytes()) / kMiB / run->upload_s;
+    const double res = static_cast<double>(run->result->size) / kMiB / run->result->seconds;
+    r.set("upload_mib_s", up, "MiB/s");
+    if (sha3) r.set("upload_ratio", up / *sha3, "", ">= 0.85");
+    r.set("result_mib_s", res, "MiB/s");
+    if (sha3) r.set("result_ratio", res / *sha3, "", ">= 0.85");
+    char note[300];
+    std::snprintf(note, sizeof note,
+                  "%.0f MiB dataset, upload.begin -> upload.end ok (agent: 1 MiB chunks, 8 "
+                  "credits, hash + write + fsync + signature); result zip %.0f MiB, result.get "
+                  "-> result.end with size and SHA3-256 checked by the consumer",
+                  static_cast<double>(o.upload_bytes()) / kMiB,
+                  static_cast<double>(run->result->size) / kMiB);
+    r.note("upload", note);
+    r.note("upload_cpu", "during " + std::to_string(run->upload_s).substr(0, 5) +
+                             " s of upload: agent threads " + run->upload_agent_cpu +
+                             "; manager (bench) threads " + run->upload_self_cpu);
+    r.note("result_cpu", "during " + std::to_string(run->result->seconds).substr(0, 5) +
+                             " s of result stream: agent threads " + run->result_agent_cpu +
+                             "; consumer (bench) threads " + run->result_self_cpu);
+  }
+  // 2. Peak RSS: a big and a small upload, each into a fresh agent.
+  double hwm[2] = {0, 0};
+  const std::uint64_t sizes[2] = {o.rss_big_bytes(), o.rss_small_bytes()};
+  for (int i = 0; i < 2; ++i) {
+    auto dir = TempDir::create(o.work_base, "cocos-bench-rss-");
+    if (!dir) return r.skipped("upload_rss", dir.error().to_string());
+    const std::string path = dir->path() + "/data.bin";
+    auto sha = write_dataset(path, sizes[i]);
+    if (!sha) return r.skipped("upload_rss", sha.error().to_string());
+    auto run = run_agent(o, dir->path(), keys, path, sizes[i], *sha, false);
+    if (!run) return r.skipped("upload_rss", run.error().to_string());
+    hwm[i] = run->peak_rss_mib;
+  }
+  r.set("upload_agent_peak_rss_mib", hwm[0], "MiB", "<= 64");
+  r.set("upload_agent_peak_rss_small_mib", hwm[1], "MiB");
+  char note[200];
+  std::snprintf(note, sizeof note,
+                "VmHWM after upload.end: %.0f MiB upload %.1f MiB, %.0f MiB upload %.1f MiB "
+                "(target: big <= small + 8)",
+                static_cast<double>(sizes[0]) / kMiB, hwm[0], static_cast<double>(sizes[1]) / kMiB,
+                hwm[1]);
+  r.note("upload_rss", note);
+}
+
+}  // namespace cocos::bench
