@@ -1,0 +1,56 @@
+// Config and vocabulary translations (see conversions.h).
+#include "conversions.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <sstream>
+
+#include "cocos/archive/zip_extract.h"
+
+namespace cocos::agent::app {
+
+std::vector<std::string> split_words(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream in(s);
+  std::string w;
+  while (in >> w) out.push_back(w);
+  return out;
+}
+
+runner::RunnerConfig runner_config(const AgentConfig& c) {
+  runner::RunnerConfig r;
+  r.output.max_line_bytes = std::max<std::size_t>(16, c.max_log_line);
+  r.output.max_lines_per_second = c.max_log_lines_per_sec;
+  r.python = c.python;
+  r.pip_options = split_words(c.pip_options);
+  r.engine = c.container_engine;
+  r.containers_conf = c.containers_conf;
+  r.wasm_command = split_words(c.wasm_runtime);
+  return r;
+}
+
+std::function<Status(const std::string&, const std::string&)> make_unpacker(const AgentConfig& c) {
+  archive::ExtractLimits limits;
+  limits.max_entries = c.unpack_max_files;
+  limits.max_total_bytes = c.unpack_max_bytes;
+  limits.max_entry_bytes = std::min(limits.max_entry_bytes, c.unpack_max_bytes);
+  return [limits](const std::string& zip, const std::string& dest) -> Status {
+    auto r = archive::extract_zip(zip, dest, limits);
+    if (!r) return r.take_error();
+    return ok_status();
+  };
+}
+
+messages::Event to_event_body(const EventRecord& r) {
+  messages::Event e;
+  e.seq = r.seq;
+  e.state = r.state;
+  e.status = r.status;
+  e.computation_id = r.computation_id;
+  e.timestamp_ms = r.timestamp_ms;
+  e.details = r.details;
+  return e;
+}
+
+}  // namespace cocos::agent::app

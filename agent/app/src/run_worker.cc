@@ -1,0 +1,109 @@
+// Run worker thread: runner + results zip + hash, reported through the loop queue.
+#include "run_worker.h"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
+#include "cocos/archive/zip_writer.h"
+#include "cocos/common/hash.h"
+
+namespace cocos::agent::app {
+
+RunWorker::RunWorker(runner::RunnerConfig config, LoopQueue& queue)
+    : runner_(std::move(config)), queue_(queue) {}
+
+RunWorker::~RunWorker() {
+  if (thread_.joinable()) {
+    thread_.request_stop();
+    thread_.join();
+  }
+}
+
+Status RunWorker::start(const RunSpec& spec, std::uint64_t token) {
+  if (agent_ == nullptr) return make_error("internal", "run worker has no agent");
+  if (thread_.joinable()) {
+    // The previous run was stopped or has reported; make sure its thread is gone.
+    thread_.request_stop();
+    thread_.join();
+  }
+  token_ = token;
+  try {
+    thread_ = std::jthread([this, spec, token](std::stop_token st) {
+      RunOutcome outcome = execute(runner_, spec, token, queue_, agent_, st);
+      Agent* agent = agent_;
+      queue_.post([agent, token, outcome] { agent->run_finished(token, outcome); });
+    });
+  } catch (const std::system_error& e) {
+    return make_error("internal", std::string("cannot start the run thread: ") + e.what());
+  }
+  return ok_status();
+}
+
+void RunWorker::stop(std::uint64_t token) {
+  if (token == token_ && thread_.joinable()) thread_.request_stop();
+}
+
+RunOutcome RunWorker::execute(const runner::Runner& runner, const RunSpec& spec,
+                              std::uint64_t token, LoopQueue& queue, Agent* agent,
+                              std::stop_token stop) {
+  RunOutcome out;
+  auto type = runner::parse_algo_type(spec.algo_type);
+  if (!type) {
+    out.error = type.error().message;
+    return out;
+  }
+  runner::RunSpec rs;
+  rs.computation_id = spec.computation_id;
+  rs.type = *type;
+  rs.algorithm = spec.algorithm_path;
+  rs.args = spec.args;
+  rs.work_dir = spec.work_dir;
+  rs.datasets_dir = spec.datasets_dir;
+  rs.results_dir = spec.results_dir;
+  rs.requirements = spec.requirements_path.value_or("");
+  rs.timeout = spec.timeout;
+  rs.network = spec.network;
+  // Lines go to the loop thread; the runner already bounds their length and rate.
+  runner::LogSink sink = [&queue, agent, token](const runner::LogLine& line) {
+    std::string stream(runner::stream_name(line.stream));
+    queue.post([agent, token, stream, text = line.text, dropped = line.dropped] {
+      agent->run_log(token, stream, text, dropped);
+    });
+  };
+  auto result = runner.run(rs, sink, stop);
+  if (!result) {
+    out.error = result.error().to_string();
+    return out;
+  }
+  const runner::RunOutcome& r = *result;
+  out.exit_code = r.exited ? r.exit_code : -1;
+  out.timed_out = r.timed_out;
+  out.stopped = r.stopped;
+  if (!r.success) {
+    out.error = r.reason.empty() ? "run failed" : r.reason;
+    return out;
+  }
+  auto zip = archive::write_dir_zip(spec.results_dir, spec.results_zip);
+  if (!zip) {
+    out.error = "packaging results: " + zip.error().to_string();
+    return out;
+  }
+  auto sha = digest_file(HashAlg::kSha3_256, spec.results_zip);
+  if (!sha) {
+    out.error = "hashing results: " + sha.error().to_string();
+    return out;
+  }
+  std::error_code ec;
+  out.zip_size = std::filesystem::file_size(spec.results_zip, ec);
+  if (ec) {
+    out.error = "results zip: " + ec.message();
+    return out;
+  }
+  out.zip_sha3 = *sha;
+  out.success = true;
+  spdlog::info("run of {} finished: exit 0, results {} bytes", spec.computation_id, out.zip_size);
+  return out;
+}
+
+}  // namespace cocos::agent::app

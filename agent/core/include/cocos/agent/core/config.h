@@ -1,0 +1,71 @@
+// cocos-agent configuration: every option can come from a command-line flag, an environment
+// variable (COCOS_<NAME>, upper case, '-' -> '_') or a config file, with the precedence
+//   flag > environment > config file > built-in default.
+// The config file (--config / COCOS_CONFIG) is key=value lines using the long flag names
+// without dashes ("manager = tcp://10.0.0.1:7001"); '#' starts a comment; unknown keys are
+// errors so that a typo does not silently fall back to a default.
+// Bad values produce a "bad_config" Error naming the option, the value and where it came from.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cocos/common/result.h"
+
+namespace cocos::agent {
+
+struct AgentConfig {
+  // identity and bus
+  std::string agent_id;
+  std::string manager = "tcp://127.0.0.1:7001";
+  std::string pub_bind;           // bind the PUB socket here ("" = do not bind)
+  std::string pub_connect;        // or connect it to a manager-side XSUB ("" = do not connect)
+  std::string curve_manager_key;  // file: the manager's CURVE public key (z85 or 32 raw bytes)
+  std::string curve_key;          // prefix of this agent's CURVE key pair (<p>.pub, <p>.key)
+  std::string work_dir = "/var/lib/cocos/agent";
+  std::string log_level = "info";
+  std::uint64_t max_message_bytes = 16ULL << 20;
+  std::chrono::seconds heartbeat{5};
+  // uploads and results
+  std::uint32_t chunk_size = 1 << 20;
+  std::uint32_t upload_credits = 8;
+  std::uint64_t max_upload_bytes = 16ULL << 30;
+  std::uint64_t unpack_max_bytes = 16ULL << 30;
+  std::uint64_t unpack_max_files = 100000;
+  // runners
+  std::chrono::seconds default_timeout{3600};
+  std::string python = "python3";
+  std::string pip_options;
+  std::string container_engine = "podman";
+  std::string containers_conf;
+  std::string wasm_runtime;
+  std::size_t max_log_line = 4096;
+  std::uint32_t max_log_lines_per_sec = 200;
+  // attestation
+  std::string tcti;               // "" = no vTPM
+  std::string snp_mode = "auto";  // auto | configfs | sev-guest | simulated | off
+  std::string snp_sim_dir;
+  std::string igvm;
+  std::uint32_t vmpl = 2;
+};
+
+// Result of parsing: a config to run with, or a request to print help / version and exit 0.
+struct ParsedConfig {
+  AgentConfig config;
+  bool exit_now = false;  // --help / --version was handled
+  std::string output;     // what to print when exit_now
+};
+
+// Parses argv with the environment `env` (pass the process environment in main; tests pass
+// their own map). Never exits the process and never throws.
+Result<ParsedConfig> parse_config(int argc, const char* const* argv,
+                                  const std::map<std::string, std::string>& env);
+
+// The process environment as a map (for main).
+std::map<std::string, std::string> process_environment();
+
+}  // namespace cocos::agent

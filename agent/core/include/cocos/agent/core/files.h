@@ -1,0 +1,61 @@
+// File-system bricks the agent's persistence is built from: an owning file descriptor, atomic
+// whole-file replacement (temp + fsync + rename + fsync of the directory), and errno-to-Error
+// mapping where a full disk is its own stable code ("no_space") and anything else "io_error".
+//
+// All functions are thread-compatible and never throw.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "cocos/common/result.h"
+
+namespace cocos::agent {
+
+// Owns one file descriptor; closes it when dropped. Move-only.
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(UniqueFd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  UniqueFd& operator=(UniqueFd&& o) noexcept {
+    if (this != &o) {
+      reset();
+      fd_ = std::exchange(o.fd_, -1);
+    }
+    return *this;
+  }
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  ~UniqueFd() { reset(); }
+
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+  void reset() noexcept;
+
+ private:
+  int fd_ = -1;
+};
+
+// An Error for a failed system call: code "no_space" for ENOSPC/EDQUOT, "io_error" otherwise;
+// the message names `what` (usually the path) and strerror(err).
+Error errno_error(std::string_view what, int err);
+
+// Replaces `path` with `content` so that a crash at any point leaves either the old or the new
+// file, never a mix: write `path.tmp`, fsync it, rename over `path`, fsync the directory.
+Status write_file_atomic(const std::string& path, std::string_view content);
+
+// Whole file as bytes. "not_found" when it does not exist, "io_error" otherwise.
+Result<std::string> read_file(const std::string& path);
+
+// fsync of a directory, so a rename or create inside it is durable.
+Status fsync_dir(const std::string& dir);
+
+// mkdir -p; "io_error"/"no_space" on failure.
+Status make_dirs(const std::string& dir);
+
+// rm -rf that reports failures; a missing path is fine.
+Status remove_tree(const std::string& path);
+
+}  // namespace cocos::agent

@@ -1,0 +1,69 @@
+// run and watch subcommands.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "cocos/manager/run.h"
+#include "cocos/manager/watcher.h"
+#include "commands.h"
+
+namespace cocos::manager::app {
+
+std::string default_events_dir() {
+  if (const char* e = std::getenv("COCOS_MANAGER_EVENTS"); e && *e) return e;
+  if (const char* x = std::getenv("XDG_STATE_HOME"); x && *x)
+    return std::string(x) + "/cocos-manager/events";
+  const char* home = std::getenv("HOME");
+  return std::string(home && *home ? home : ".") + "/.local/state/cocos-manager/events";
+}
+
+int run_run(const RunOptions& o) {
+  RunConfig c;
+  c.bind = o.bind;
+  c.manifest = o.manifest;
+  c.algorithm = o.algorithm;
+  c.algorithm_sig = o.algorithm_sig;
+  c.requirements = o.requirements;
+  c.requirements_sig = o.requirements_sig;
+  if (c.requirements.empty() != c.requirements_sig.empty()) {
+    std::cerr << "cocos-manager: --requirements and --requirements-sig go together\n";
+    return 2;
+  }
+  for (const auto& d : o.datasets) {
+    // FILE:SIG, split at the last ':' so that file names may contain ':'.
+    auto colon = d.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == d.size()) {
+      std::cerr << "cocos-manager: --dataset wants FILE:SIG, got '" << d << "'\n";
+      return 2;
+    }
+    c.datasets.push_back({d.substr(0, colon), d.substr(colon + 1)});
+  }
+  c.consumer_key = o.consumer_key;
+  c.results = o.results;
+  c.agent = o.agent;
+  c.timeout = std::chrono::seconds(o.timeout);
+  c.events_dir = o.events_log.empty() ? default_events_dir() : o.events_log;
+  c.router.curve_key = o.curve_key;
+  c.router.curve_agent_keys = o.curve_agent_keys;
+  c.live_progress = ::isatty(STDOUT_FILENO) == 1;
+  auto st = run_computation(c, std::cout);
+  if (!st) {
+    std::cout << std::flush;
+    std::cerr << "cocos-manager: run failed: " << st.error().to_string() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+int run_watch(const WatchOptions& o) {
+  WatchConfig c{o.connect, o.agent, o.json, o.count};
+  auto st = watch_events(c, std::cout);
+  if (!st) {
+    std::cerr << "cocos-manager: watch: " << st.error().to_string() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace cocos::manager::app

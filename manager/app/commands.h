@@ -1,0 +1,97 @@
+// The subcommands of cocos-manager: one options struct and one handler per subcommand. Each
+// handler returns the process exit code (0 success, 1 failure; usage errors are CLI11's, 2) and
+// prints its own error message.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace cocos::manager::app {
+
+struct KeysOptions {
+  std::string type = "ed25519";
+  std::string out;
+};
+int run_keys(const KeysOptions& o);
+
+struct ChecksumOptions {
+  std::string path;
+  bool manifest = false;  // hash the manifest's canonical JSON (what the agent measures)
+  bool base64 = false;
+};
+int run_checksum(const ChecksumOptions& o);
+
+struct SignOptions {
+  std::string key;
+  std::string computation;
+  std::string item;
+  std::uint32_t index = 0;
+  std::string filename;
+  std::string file;
+  std::string out;
+};
+int run_sign(const SignOptions& o);
+
+}  // namespace cocos::manager::app
+
+namespace cocos::manager::app {
+
+struct RunOptions {
+  std::string bind;
+  std::string manifest;
+  std::string algorithm;
+  std::string algorithm_sig;
+  std::string requirements;
+  std::string requirements_sig;
+  std::vector<std::string> datasets;  // FILE:SIG
+  std::string consumer_key;
+  std::string results;
+  std::string agent;
+  unsigned timeout = 600;
+  std::string events_log;
+  std::string curve_key;
+  std::vector<std::string> curve_agent_keys;
+};
+int run_run(const RunOptions& o);
+
+struct WatchOptions {
+  std::string connect;
+  std::string agent;
+  bool json = false;
+  std::uint64_t count = 0;
+};
+int run_watch(const WatchOptions& o);
+
+// state, stop and attest: bind, wait for the agent's hello, one request, print the reply.
+struct AgentOptions {
+  std::string bind;
+  std::string curve_key;                      // manager's CURVE key pair prefix
+  std::vector<std::string> curve_agent_keys;  // admitted agents' public key files
+  std::string agent;
+  unsigned timeout = 60;
+  std::string events_log;
+};
+int run_state(const AgentOptions& o);
+
+struct StopOptions {
+  AgentOptions agent;
+  std::string reason = "stopped by operator";
+};
+int run_stop(const StopOptions& o);
+
+struct AttestOptions {
+  AgentOptions agent;
+  std::string type = "snp-vtpm";
+  std::string out;
+  std::string tee_nonce;   // hex, <= 64 bytes
+  std::string vtpm_nonce;  // hex, <= 32 bytes
+  bool bind_bus_key = false;
+};
+int run_attest(const AttestOptions& o);
+
+// Default event log directory: $COCOS_MANAGER_EVENTS, else $XDG_STATE_HOME/cocos-manager/events,
+// else ~/.local/state/cocos-manager/events.
+std::string default_events_dir();
+
+}  // namespace cocos::manager::app

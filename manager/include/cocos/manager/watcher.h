@@ -1,0 +1,28 @@
+// `watch`: a monitor that subscribes to an agent's PUB socket and prints lifecycle events and
+// log lines as they are published (best effort: a monitor that joins late sees only what comes
+// next; the manager's event log is the reliable record).
+#pragma once
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+
+#include "cocos/common/result.h"
+
+namespace cocos::manager {
+
+struct WatchConfig {
+  std::string connect;      // the agent's PUB endpoint
+  std::string agent;        // only this agent ("" = every agent)
+  bool json = false;        // JSON lines instead of text lines
+  std::uint64_t count = 0;  // exit after this many messages (0 = never)
+};
+
+// Runs until `count` messages were printed (or forever). Errors: "io_error" for the socket.
+// Malformed publications are reported on stderr and skipped.
+Status watch_events(const WatchConfig& config, std::ostream& out);
+
+// Splits a topic "cocos.<agent-id>.<type>" into agent id and type; false when it is not one.
+bool parse_topic(const std::string& topic, std::string& agent, std::string& type);
+
+}  // namespace cocos::manager

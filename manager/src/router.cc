@@ -1,0 +1,115 @@
+// Router over bus::ManagerEndpoint.
+#include "cocos/manager/router.h"
+
+#include <deque>
+#include <set>
+#include <zmq.hpp>
+
+#include "cocos/bus/curve.h"
+#include "cocos/bus/manager_endpoint.h"
+
+namespace cocos::manager {
+
+namespace m = cocos::messages;
+
+namespace {
+
+// Requests of the manager are bounded by the session's own deadline; this only keeps the bus
+// from expiring them first.
+constexpr std::chrono::hours kBusRequestTimeout{24};
+
+Incoming convert(bus::Incoming&& in) {
+  Incoming out;
+  out.agent_id = std::move(in.peer);
+  out.envelope = std::move(in.msg);
+  auto raw = in.raw_bytes();
+  out.raw.assign(raw.begin(), raw.end());
+  return out;
+}
+
+}  // namespace
+
+struct Router::Impl {
+  zmq::context_t ctx{1};
+  std::unique_ptr<bus::ZapAuthenticator> zap;  // before the endpoint: must outlive its binds
+  std::optional<bus::ManagerEndpoint> ep;
+  std::deque<Incoming> inbox;
+  bool curve = false;
+};
+
+Router::Router(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Router::Router(Router&&) noexcept = default;
+Router& Router::operator=(Router&&) noexcept = default;
+Router::~Router() {
+  if (impl_) {
+    impl_->ep.reset();  // close the socket before the context and the ZAP thread go
+    impl_->zap.reset();
+  }
+}
+
+const std::string& Router::endpoint() const {
+  return impl_->ep->endpoint();
+}
+bool Router::curve() const {
+  return impl_->curve;
+}
+
+Result<Router> Router::bind(const std::string& endpoint, const RouterOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  bus::LinkOptions link;
+  if (!options.curve_key.empty()) {
+    if (options.curve_agent_keys.empty())
+      return make_error("usage", "CURVE needs the public keys of the agents to admit");
+    auto own = bus::read_curve_keypair(options.curve_key);
+    if (!own) return own.take_error();
+    std::set<std::string> allowed;
+    for (const auto& f : options.curve_agent_keys) {
+      auto k = bus::read_curve_key(f);
+      if (!k) return k.take_error();
+      allowed.insert(*k);
+    }
+    auto zap = bus::ZapAuthenticator::start(impl->ctx, std::move(allowed), /*allow_null=*/false);
+    if (!zap) return zap.take_error();
+    impl->zap = std::move(*zap);
+    link.curve_server = *own;
+    impl->curve = true;
+  }
+  auto ep = bus::ManagerEndpoint::bind(impl->ctx, endpoint, link);
+  if (!ep) return ep.take_error();
+  impl->ep.emplace(std::move(*ep));
+  return Router(std::move(impl));
+}
+
+Result<std::uint64_t> Router::request(const std::string& agent_id, const m::Body& body,
+                                      const std::string& cid) {
+  Impl* impl = impl_.get();
+  return impl->ep->request(agent_id, m::make_header(m::type_of(body), 0, cid), body,
+                           kBusRequestTimeout, [impl](Result<bus::Incoming> r) {
+                             // A failed request (closed) leaves nothing to deliver: the session
+                             // notices the missing reply at its own deadline.
+                             if (r) impl->inbox.push_back(convert(std::move(*r)));
+                           });
+}
+
+Status Router::send(const std::string& agent_id, const m::Header& header, const m::Body& body,
+                    std::span<const std::uint8_t> raw) {
+  m::Envelope env{header, body};
+  if (raw.empty() && !m::info(header.type).raw_frame) return impl_->ep->send(agent_id, env);
+  zmq::message_t frame(raw.data(), raw.size());
+  return impl_->ep->send(agent_id, env, &frame);
+}
+
+Result<std::optional<Incoming>> Router::receive(std::chrono::milliseconds timeout) {
+  Impl* impl = impl_.get();
+  if (impl->inbox.empty()) {
+    auto n = impl->ep->poll_once(
+        timeout, [impl](bus::Incoming&& in) { impl->inbox.push_back(convert(std::move(in))); });
+    if (!n) return n.take_error();
+  }
+  if (impl->inbox.empty()) return std::optional<Incoming>{};
+  Incoming in = std::move(impl->inbox.front());
+  impl->inbox.pop_front();
+  return std::optional<Incoming>(std::move(in));
+}
+
+}  // namespace cocos::manager

@@ -1,0 +1,326 @@
+// Agent (core) driven in-process: the real state machine, journal, upload sinks and files, with
+// an Outbox that records what would go on the bus and a RunPort whose runs the test finishes.
+// Covers the upload authentication rules (signature bound to item and computation, each dataset
+// to its own provider), the state guards, the consume policy and the restart rules.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "cocos/agent/core/agent.h"
+#include "cocos/common/hash.h"
+#include "cocos/common/keys.h"
+#include "test_util.h"
+
+namespace cocos::agent {
+namespace {
+
+struct RecordingOutbox : Outbox {
+  std::vector<EventRecord> events;
+  std::vector<std::string> logs;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> credits;  // (upload id, acked)
+  std::string result_bytes;
+  bool result_ended = false;
+  void event(const EventRecord& r) override { events.push_back(r); }
+  void log(std::string_view, std::string_view stream, std::string_view line,
+           std::uint64_t) override {
+    logs.push_back(std::string(stream) + ":" + std::string(line));
+  }
+  void upload_credit(std::uint64_t id, std::uint64_t acked, std::uint32_t) override {
+    credits.emplace_back(id, acked);
+  }
+  void result_chunk(std::uint64_t, std::uint64_t, std::span<const std::uint8_t> d) override {
+    result_bytes.append(reinterpret_cast<const char*>(d.data()), d.size());
+  }
+  void result_end(std::uint64_t, std::uint64_t, const Bytes&) override { result_ended = true; }
+};
+
+// Records starts; the test decides how each run ends (the real runner is in the integration
+// tests). Writes a results.zip stand-in so results can be streamed.
+struct ManualRunPort : RunPort {
+  std::vector<std::pair<RunSpec, std::uint64_t>> started;
+  std::vector<std::uint64_t> stopped;
+  Status start(const RunSpec& spec, std::uint64_t token) override {
+    started.emplace_back(spec, token);
+    return ok_status();
+  }
+  void stop(std::uint64_t token) override { stopped.push_back(token); }
+};
+
+struct Party {
+  PrivateKey key;
+  std::string pem;
+  static Party make() {
+    auto k = PrivateKey::generate(KeyType::kEd25519);
+    return Party{*k, k->public_key().to_pem()};
+  }
+  Bytes sign(const std::string& statement) const { return *key.sign(as_bytes(statement)); }
+};
+
+class AgentCoreTest : public ::testing::Test {
+ protected:
+  AgentCoreTest()
+      : algo_p(Party::make()),
+        d0_p(Party::make()),
+        d1_p(Party::make()),
+        consumer(Party::make()),
+        other(Party::make()) {}
+
+  std::unique_ptr<Agent> open() {
+    AgentOptions o;
+    o.work_dir = dir.path();
+    o.chunk_size = 8;
+    o.upload_credits = 4;
+    auto a = Agent::open(o, out, runs);
+    EXPECT_TRUE(a.ok()) << (a.ok() ? "" : a.error().to_string());
+    return a.ok() ? std::move(*a) : nullptr;
+  }
+
+  nlohmann::json manifest(const std::string& id, int datasets, bool consume_all = true) {
+    nlohmann::json m = {{"id", id}, {"name", "test"}};
+    m["algorithm"] = {{"hash", to_hex(digest(HashAlg::kSha3_256, algo))},
+                      {"userKey", algo_p.pem},
+                      {"algo_type", "bin"}};
+    m["datasets"] = nlohmann::json::array();
+    if (datasets > 0) {
+      m["datasets"].push_back({{"hash", to_hex(digest(HashAlg::kSha3_256, data0))},
+                               {"userKey", d0_p.pem},
+                               {"filename", "a.csv"}});
+    }
+    if (datasets > 1) {
+      m["datasets"].push_back({{"hash", to_hex(digest(HashAlg::kSha3_256, data1))},
+                               {"userKey", d1_p.pem},
+                               {"filename", "b.csv"}});
+    }
+    m["result_consumers"] = {{{"userKey", consumer.pem}}, {{"userKey", other.pem}}};
+    m["consume_policy"] = consume_all ? "all" : "first";
+    return m;
+  }
+
+  UploadBeginRequest begin_req(const std::string& cid, const UploadItem& item,
+                               const std::string& content, const Party& signer) {
+    UploadBeginRequest r;
+    r.item = item.kind == UploadItem::Kind::kAlgorithm ? "algorithm" : "dataset";
+    r.index = item.index;
+    r.filename = item.filename;
+    r.size = content.size();
+    r.sha3 = digest(HashAlg::kSha3_256, content);
+    r.signature = signer.sign(upload_statement(cid, item, r.sha3));
+    return r;
+  }
+
+  // Streams `content` in 8-byte chunks and ends the upload.
+  Result<UploadDone> upload(Agent& a, const UploadBeginRequest& r, const std::string& content) {
+    auto ready = a.upload_begin(r);
+    if (!ready) return ready.take_error();
+    for (std::size_t off = ready->offset; off < content.size(); off += 8) {
+      a.upload_chunk(ready->upload_id, off, as_bytes(std::string_view(content).substr(off, 8)));
+    }
+    return a.upload_end(ready->upload_id);
+  }
+
+  testing::TempDir dir;
+  RecordingOutbox out;
+  ManualRunPort runs;
+  Party algo_p, d0_p, d1_p, consumer, other;
+  std::string algo = "#!/bin/sh\necho hi\n";
+  std::string data0 = "x,y\n1,2\n3,4\n";
+  std::string data1 = "x,y\n5,6\n";
+};
+
+TEST_F(AgentCoreTest, FreshAgentIsReceivingManifest) {
+  auto a = open();
+  EXPECT_EQ(a->state(), State::kReceivingManifest);
+  ASSERT_FALSE(out.events.empty());
+  EXPECT_EQ(out.events.back().state, "receivingManifest");
+  EXPECT_EQ(out.events.back().seq, 1u);
+}
+
+TEST_F(AgentCoreTest, SignatureForAnotherItemOrComputationIsRefused) {
+  auto a = open();
+  ASSERT_TRUE(a->manifest_put(manifest("c1", 2)).ok());
+  // Replayed from another computation.
+  auto replay = begin_req("c0", UploadItem::algorithm(), algo, algo_p);
+  auto r = a->upload_begin(replay);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "bad_signature");
+  // The algorithm provider's signature over the requirements statement does not pass for the
+  // algorithm item.
+  auto wrong_item = begin_req("c1", UploadItem::algorithm(), algo, algo_p);
+  wrong_item.signature = algo_p.sign(
+      upload_statement("c1", UploadItem::requirements(), digest(HashAlg::kSha3_256, algo)));
+  r = a->upload_begin(wrong_item);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "bad_signature");
+  // Correct one passes.
+  auto done = upload(*a, begin_req("c1", UploadItem::algorithm(), algo, algo_p), algo);
+  ASSERT_TRUE(done.ok()) << done.error().to_string();
+  EXPECT_EQ(a->state(), State::kReceivingData);
+  // Dataset 1 signed by dataset 0's provider: another provider's key is not enough.
+  auto cross = begin_req("c1", UploadItem::dataset(1, "b.csv"), data1, d0_p);
+  r = a->upload_begin(cross);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "bad_signature");
+  // Dataset 0's statement (index 0) reused for index 1.
+  auto moved = begin_req("c1", UploadItem::dataset(1, "b.csv"), data1, d1_p);
+  moved.signature = d1_p.sign(upload_statement("c1", UploadItem::dataset(0, "b.csv"), moved.sha3));
+  r = a->upload_begin(moved);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "bad_signature");
+}
+
+TEST_F(AgentCoreTest, HashMismatchThenCorrectRetryAndSecondUploadRefused) {
+  auto a = open();
+  ASSERT_TRUE(a->manifest_put(manifest("c2", 1)).ok());
+  ASSERT_TRUE(upload(*a, begin_req("c2", UploadItem::algorithm(), algo, algo_p), algo).ok());
+  // Announce the right hash but send other bytes of the same size.
+  auto req = begin_req("c2", UploadItem::dataset(0, "a.csv"), data0, d0_p);
+  std::string bad = data0;
+  bad[0] = 'z';
+  auto r = upload(*a, req, bad);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "hash_mismatch");
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/computations/c2/staging/dataset-0"));
+  EXPECT_EQ(a->state(), State::kReceivingData);
+  auto again = upload(*a, req, data0);
+  ASSERT_TRUE(again.ok()) << again.error().to_string();
+  EXPECT_EQ(a->state(), State::kRunning);
+  ASSERT_EQ(runs.started.size(), 1u);
+  EXPECT_EQ(testing::read_text(runs.started[0].first.datasets_dir + "/a.csv"), data0);
+  auto second = a->upload_begin(req);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.error().code, "already_received");
+}
+
+TEST_F(AgentCoreTest, WrongStateUploadsAreBadState) {
+  auto a = open();
+  UploadBeginRequest r;
+  r.item = "algorithm";
+  auto before = a->upload_begin(r);
+  ASSERT_FALSE(before.ok());
+  EXPECT_EQ(before.error().code, "bad_state");
+  EXPECT_NE(before.error().message.find("receivingManifest"), std::string::npos);
+  ASSERT_TRUE(a->manifest_put(manifest("c3", 1)).ok());
+  auto early = a->upload_begin(begin_req("c3", UploadItem::dataset(0, "a.csv"), data0, d0_p));
+  ASSERT_FALSE(early.ok());
+  EXPECT_EQ(early.error().code, "bad_state");
+  auto second_manifest = a->manifest_put(manifest("c4", 1));
+  ASSERT_FALSE(second_manifest.ok());
+  EXPECT_EQ(second_manifest.error().code, "bad_state");
+  // The same manifest again is an idempotent ok.
+  EXPECT_TRUE(a->manifest_put(manifest("c3", 1)).ok());
+  EXPECT_FALSE(a->result_challenge().ok());
+}
+
+TEST_F(AgentCoreTest, NoDatasetRunResultsAndConsumePolicyAll) {
+  auto a = open();
+  ASSERT_TRUE(a->manifest_put(manifest("c5", 0)).ok());
+  ASSERT_TRUE(upload(*a, begin_req("c5", UploadItem::algorithm(), algo, algo_p), algo).ok());
+  ASSERT_EQ(a->state(), State::kRunning);
+  ASSERT_EQ(runs.started.size(), 1u);
+  const auto& [spec, token] = runs.started[0];
+  const std::string zip = "PK-not-really-a-zip-but-bytes";
+  testing::write_text(spec.results_zip, zip);
+  RunOutcome ok;
+  ok.success = true;
+  ok.exit_code = 0;
+  ok.zip_size = zip.size();
+  ok.zip_sha3 = digest(HashAlg::kSha3_256, zip);
+  a->run_finished(token, ok);
+  ASSERT_EQ(a->state(), State::kResultsReady);
+
+  auto fetch = [&](const Party& who) -> Status {
+    auto ch = a->result_challenge();
+    if (!ch) return ch.take_error();
+    auto ready = a->result_get(who.pem, who.sign(result_challenge_statement("c5", *ch)));
+    if (!ready) return ready.take_error();
+    out.result_bytes.clear();
+    out.result_ended = false;
+    a->result_credit(ready->stream_id, 100);
+    EXPECT_TRUE(out.result_ended);
+    EXPECT_EQ(out.result_bytes, zip);
+    return a->result_ack(ready->stream_id);
+  };
+  auto stranger = Party::make();
+  auto refused = fetch(stranger);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, "not_consumer");
+  // A signature over a challenge for another computation does not count.
+  auto ch = a->result_challenge();
+  ASSERT_TRUE(ch.ok());
+  auto replay = a->result_get(consumer.pem, consumer.sign(result_challenge_statement("cX", *ch)));
+  ASSERT_FALSE(replay.ok());
+  EXPECT_EQ(replay.error().code, "bad_challenge");
+
+  ASSERT_TRUE(fetch(consumer).ok());
+  EXPECT_EQ(a->state(), State::kResultsReady) << "policy all: one consumer is not enough";
+  ASSERT_TRUE(fetch(other).ok());
+  EXPECT_EQ(a->state(), State::kComplete);
+  // After complete a new manifest starts a new computation and the old directory goes.
+  ASSERT_TRUE(a->manifest_put(manifest("c6", 0)).ok());
+  EXPECT_EQ(a->state(), State::kReceivingAlgorithm);
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/computations/c5"));
+}
+
+TEST_F(AgentCoreTest, FailedRunCarriesExitCode) {
+  auto a = open();
+  ASSERT_TRUE(a->manifest_put(manifest("c7", 0, false)).ok());
+  ASSERT_TRUE(upload(*a, begin_req("c7", UploadItem::algorithm(), algo, algo_p), algo).ok());
+  RunOutcome bad;
+  bad.exit_code = 3;
+  bad.error = "algorithm exited with code 3";
+  a->run_finished(runs.started.at(0).second, bad);
+  EXPECT_EQ(a->state(), State::kFailed);
+  EXPECT_EQ(out.events.back().status, "failed");
+  EXPECT_EQ(out.events.back().details.at("exit_code"), "3");
+}
+
+TEST_F(AgentCoreTest, StopKillsRunAndReturnsToReceivingManifest) {
+  auto a = open();
+  ASSERT_TRUE(a->manifest_put(manifest("c8", 0)).ok());
+  ASSERT_TRUE(upload(*a, begin_req("c8", UploadItem::algorithm(), algo, algo_p), algo).ok());
+  const auto token = runs.started.at(0).second;
+  ASSERT_TRUE(a->stop("operator").ok());
+  EXPECT_EQ(a->state(), State::kReceivingManifest);
+  ASSERT_EQ(runs.stopped.size(), 1u);
+  EXPECT_EQ(runs.stopped[0], token);
+  EXPECT_EQ(out.events.back().status, "stopped");
+  EXPECT_EQ(out.events.back().computation_id, "c8");
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/computations/c8"));
+  // The late report of the killed run changes nothing.
+  RunOutcome killed;
+  killed.stopped = true;
+  a->run_finished(token, killed);
+  EXPECT_EQ(a->state(), State::kReceivingManifest);
+}
+
+TEST_F(AgentCoreTest, RestartMidRunIsReportedFailedAndMidUploadResumes) {
+  {
+    auto a = open();
+    ASSERT_TRUE(a->manifest_put(manifest("c9", 1)).ok());
+    ASSERT_TRUE(upload(*a, begin_req("c9", UploadItem::algorithm(), algo, algo_p), algo).ok());
+    auto req = begin_req("c9", UploadItem::dataset(0, "a.csv"), data0, d0_p);
+    auto ready = a->upload_begin(req);
+    ASSERT_TRUE(ready.ok());
+    a->upload_chunk(ready->upload_id, 0, as_bytes(std::string_view(data0).substr(0, 8)));
+    a->upload_chunk(ready->upload_id, 8, as_bytes(std::string_view(data0).substr(8, 4)));
+  }  // "killed"
+  {
+    auto a = open();
+    EXPECT_EQ(a->state(), State::kReceivingData);
+    auto req = begin_req("c9", UploadItem::dataset(0, "a.csv"), data0, d0_p);
+    auto ready = a->upload_begin(req);
+    ASSERT_TRUE(ready.ok());
+    EXPECT_EQ(ready->offset, 12u) << "resumes after the bytes already on disk";
+    a->upload_chunk(ready->upload_id, 12, as_bytes(std::string_view(data0).substr(12)));
+    ASSERT_TRUE(a->upload_end(ready->upload_id).ok());
+    EXPECT_EQ(a->state(), State::kRunning);
+  }  // killed while running
+  auto a = open();
+  EXPECT_EQ(a->state(), State::kFailed);
+  EXPECT_EQ(out.events.back().details.at("reason"), "agent restarted");
+  EXPECT_EQ(runs.started.size(), 1u) << "never silently re-run";
+}
+
+}  // namespace
+}  // namespace cocos::agent
