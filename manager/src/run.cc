@@ -157,9 +157,12 @@ Status run_computation(const RunConfig& c, std::ostream& out) {
         << "  (event log has seq <= " << acked << ")\n"
         << std::flush;
   };
+  std::optional<StoredEvent> failed_event;
   obs.on_event = [&](const StoredEvent& e) {
     out << format_event_line(e) << "\n" << std::flush;
-    if (e.computation_id == cid) phase = e.state;
+    if (e.computation_id != cid) return;
+    phase = e.state;
+    if (e.state == "failed") failed_event = e;
   };
   obs.on_log = [&](const std::string& agent, const m::Log& l) {
     out << format_log_line(agent, l.computation_id, l.stream, l.line, l.dropped) << "\n"
@@ -172,11 +175,13 @@ Status run_computation(const RunConfig& c, std::ostream& out) {
   auto st = session.call(m::StateGet{}, cid, deadline);
   if (!st) return st.take_error();
   m::State state = std::get<m::State>(st->envelope.body);
+  const bool closed = state.state == "complete" || state.state == "failed";
   if (state.computation_id == cid && state.state != "idle" && state.state != "receivingManifest") {
     out << "manager: agent " << *agent << " already holds computation " << cid << " (state "
         << state.state << "): resuming\n";
     phase = state.state;
-  } else if (state.state == "idle" || state.state == "receivingManifest") {
+  } else if (state.state == "idle" || state.state == "receivingManifest" || closed) {
+    // An agent whose previous computation is closed (complete or failed) takes a new manifest.
     auto put = session.call(m::ManifestPut{*mf}, cid, deadline);
     if (!put) return make_error(put.error().code, "manifest rejected: " + put.error().message);
     out << "manager: manifest " << cid << " accepted by " << *agent << "\n";
@@ -213,7 +218,8 @@ Status run_computation(const RunConfig& c, std::ostream& out) {
                                           (phase.empty() ? "unknown" : phase) + ")");
   if (phase == "failed")
     return make_error("computation_failed",
-                      "computation " + cid + " failed: " + failure_reason(session.last_event()));
+                      "computation " + cid + " failed: " +
+                          failure_reason(failed_event ? failed_event : session.last_event()));
 
   Progress progress("results", 0, out, c.live_progress);
   auto res = session.fetch_result(cid, *consumer, c.results, progress, deadline);

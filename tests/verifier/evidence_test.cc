@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include "cocos/common/hash.h"
+#include "cocos/verifier/policy/rules.h"
+#include "cocos/verifier/snp/verify.h"
 #include "igvm_writer.h"
 #include "test_chain.h"
 #include "test_util.h"
@@ -220,6 +222,80 @@ TEST(Evidence, MsgpackRoundTripAndBadInput) {
   EvidenceInput short_nonce = ev;
   short_nonce.tee_nonce.resize(10);
   EXPECT_FALSE(decode_evidence(as_bytes(encode_evidence(short_nonce))).ok());
+}
+
+}  // namespace
+}  // namespace cocos::test
+
+namespace cocos::test {
+namespace {
+
+using namespace cocos::verifier;
+
+// Turin: TCB layout with FMC, 8-byte HWID, product from CPUID family 0x1A model 0x02.
+TEST(SnpTurin, TestChainVerifiesWithTurinLayout) {
+  const TestChain& c = test_chain_turin();
+  Bytes raw = make_report(Bytes(64, 1), Bytes(48, 2), c);
+  sign_report(raw, c);
+  snp::SnpEvidence ev;
+  ev.report = snp::parse_report(raw, nullptr).value();
+  ASSERT_TRUE(snp::add_certs(ev, {snp::Cert::from_der(c.vcek_der).value(),
+                                  snp::Cert::from_der(c.ask_der).value()})
+                  .ok());
+  snp::VerifyOptions o;
+  o.extra_roots = {snp::Cert::from_der(c.ark_der).value()};
+  o.now = std::time(nullptr);
+  Verdict v;
+  const auto auth = snp::verify_authenticity(ev, o, v);
+  EXPECT_TRUE(v.valid()) << render_text(v);
+  EXPECT_TRUE(auth.turin);
+  EXPECT_TRUE(auth.chained_to_extra_root);
+  EXPECT_NE(find_check(v, "snp.tcb.certificate")->actual.find("fmc 1 bl 1 tee 1 snp 4 ucode 82"),
+            std::string::npos);
+  EXPECT_TRUE(passed(v, "snp.hwid"));
+  // The same report read with the Milan layout fails the TCB comparison.
+  Verdict milan;
+  o.product = snp::Product::kMilan;
+  snp::verify_authenticity(ev, o, milan);
+  EXPECT_TRUE(failed(milan, "snp.product"));
+  EXPECT_TRUE(failed(milan, "snp.tcb.certificate"));
+  // A different FMC in REPORTED_TCB fails.
+  Bytes fmc = raw;
+  fmc[0x180] = 2;
+  sign_report(fmc, c);
+  snp::SnpEvidence ev2 = ev;
+  ev2.report = snp::parse_report(fmc, nullptr).value();
+  Verdict v2;
+  o.product.reset();
+  snp::verify_authenticity(ev2, o, v2);
+  EXPECT_EQ(first_failure(v2), "snp.tcb.certificate");
+  // Turin CHIP_ID bytes 8..63 must be zero.
+  Bytes chip = raw;
+  chip[0x1A0 + 20] = 1;
+  sign_report(chip, c);
+  ev2.report = snp::parse_report(chip, nullptr).value();
+  Verdict v3;
+  snp::verify_authenticity(ev2, o, v3);
+  EXPECT_EQ(first_failure(v3), "snp.hwid");
+}
+
+TEST(SnpPolicy, Version5MitigationVectors) {
+  Bytes raw = make_report(Bytes(64, 0), Bytes(48, 0));
+  raw[0] = 5;
+  raw[0x1F8] = 0x0B;  // LAUNCH_MIT_VECTOR
+  raw[0x200] = 0x03;  // CURRENT_MIT_VECTOR
+  const auto r = snp::parse_report(raw, nullptr).value();
+  EXPECT_TRUE(r.has_mit_vectors);
+  policy::SnpRules rules;
+  rules.required_launch_mit_vector = 0x09;
+  rules.required_current_mit_vector = 0x03;
+  Verdict ok;
+  policy::apply_snp_rules(r, rules, false, false, ok);
+  EXPECT_TRUE(ok.valid()) << render_text(ok);
+  rules.required_current_mit_vector = 0x08;
+  Verdict bad;
+  policy::apply_snp_rules(r, rules, false, false, bad);
+  EXPECT_EQ(first_failure(bad), "policy.mit_vector.current");
 }
 
 }  // namespace

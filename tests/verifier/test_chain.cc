@@ -131,26 +131,30 @@ Bytes der_of(X509* x) {
   return out;
 }
 
-TestChain build_chain() {
+TestChain build_chain(bool turin) {
   TestChain c;
+  c.turin = turin;
   PkeyPtr ark = gen("RSA", nullptr), ask = gen("RSA", nullptr);
   c.vcek_key = gen("EC", "P-384");
-  c.chip_id.resize(64);
-  for (int i = 0; i < 64; ++i) c.chip_id[i] = static_cast<std::uint8_t>(0xA0 + i);
-  c.tcb = 0xD50E000000000003ULL;  // bl 3 tee 0 snp 14 ucode 213
+  c.chip_id.assign(64, 0);
+  for (int i = 0; i < (turin ? 8 : 64); ++i) c.chip_id[i] = static_cast<std::uint8_t>(0xA0 + i);
+  // Milan: bl 3 tee 0 snp 14 ucode 213. Turin: fmc 1 bl 1 tee 1 snp 4 ucode 82.
+  c.tcb = turin ? 0x5200000004010101ULL : 0xD50E000000000003ULL;
   X509Ptr ark_cert = make_cert("ARK-Test", "ARK-Test", ark.get(), true);
   sign_pss(ark_cert.get(), ark.get());
   X509Ptr ask_cert = make_cert("SEV-Test", "ARK-Test", ask.get(), true);
   sign_pss(ask_cert.get(), ark.get());
   X509Ptr vcek = make_cert("SEV-VCEK", "SEV-Test", c.vcek_key.get(), false);
   const std::string p = "1.3.6.1.4.1.3704.1.";
-  add_ext(vcek.get(), p + "1", der_int(0));
-  add_ext(vcek.get(), p + "2", der_ia5("Milan-B0"));
-  add_ext(vcek.get(), p + "3.1", der_int(3));
-  add_ext(vcek.get(), p + "3.2", der_int(0));
-  add_ext(vcek.get(), p + "3.3", der_int(14));
-  add_ext(vcek.get(), p + "3.8", der_int(213));
-  add_ext(vcek.get(), p + "4", der_octets(c.chip_id));
+  add_ext(vcek.get(), p + "1", der_int(turin ? 1 : 0));
+  add_ext(vcek.get(), p + "2", der_ia5(turin ? "Turin" : "Milan-B0"));
+  add_ext(vcek.get(), p + "3.1", der_int(turin ? 1 : 3));
+  add_ext(vcek.get(), p + "3.2", der_int(turin ? 1 : 0));
+  add_ext(vcek.get(), p + "3.3", der_int(turin ? 4 : 14));
+  add_ext(vcek.get(), p + "3.8", der_int(turin ? 82 : 213));
+  if (turin) add_ext(vcek.get(), p + "3.9", der_int(1));
+  add_ext(vcek.get(), p + "4",
+          der_octets(Bytes(c.chip_id.begin(), c.chip_id.begin() + (turin ? 8 : 64))));
   sign_pss(vcek.get(), ask.get());
   c.ark_der = der_of(ark_cert.get());
   c.ask_der = der_of(ask_cert.get());
@@ -167,12 +171,16 @@ void put_be(Bytes& b, std::uint64_t v, int n) {
 }  // namespace
 
 const TestChain& test_chain() {
-  static const TestChain c = build_chain();
+  static const TestChain c = build_chain(false);
   return c;
 }
 
-Bytes make_report(const Bytes& report_data64, const Bytes& measurement48) {
-  const TestChain& c = test_chain();
+const TestChain& test_chain_turin() {
+  static const TestChain c = build_chain(true);
+  return c;
+}
+
+Bytes make_report(const Bytes& report_data64, const Bytes& measurement48, const TestChain& c) {
   Bytes r(0x4A0, 0);
   auto le = [&](std::size_t at, std::uint64_t v, int n) {
     for (int i = 0; i < n; ++i) r[at + i] = static_cast<std::uint8_t>(v >> (8 * i));
@@ -186,8 +194,8 @@ Bytes make_report(const Bytes& report_data64, const Bytes& measurement48) {
   std::copy(report_data64.begin(), report_data64.end(), r.begin() + 0x50);
   std::copy(measurement48.begin(), measurement48.end(), r.begin() + 0x90);
   std::fill(r.begin() + 0x160, r.begin() + 0x180, 0xFF);
-  r[0x188] = 0x19;
-  r[0x189] = 0x01;
+  r[0x188] = c.turin ? 0x1A : 0x19;
+  r[0x189] = c.turin ? 0x02 : 0x01;
   r[0x18A] = 0x01;
   std::copy(c.chip_id.begin(), c.chip_id.end(), r.begin() + 0x1A0);
   r[0x1E8] = r[0x1EC] = 8;

@@ -17,16 +17,20 @@ struct TestChain {
   Bytes ark_der, ask_der, vcek_der;
   std::string ark_pem;
   PkeyPtr vcek_key;  // EC P-384
-  Bytes chip_id;     // 64 bytes, also the VCEK HWID
+  Bytes chip_id;     // 64 bytes (Turin: 8 significant bytes); the VCEK HWID
   std::uint64_t tcb = 0;
+  bool turin = false;
 };
 
 // One chain per process (RSA key generation is slow); TCB bl 3 tee 0 snp 14 ucode 213.
 const TestChain& test_chain();
+// A Turin-style chain: TCB fmc 1 bl 1 tee 1 snp 4 ucode 82, FMC extension, 8-byte HWID.
+const TestChain& test_chain_turin();
 
 // A version-3 Milan report (CPUID 19/01/01) with the chain's TCB and CHIP_ID, policy 0x30000,
 // VMPL 2; callers set REPORT_DATA/MEASUREMENT and then sign.
-Bytes make_report(const Bytes& report_data64, const Bytes& measurement48);
+Bytes make_report(const Bytes& report_data64, const Bytes& measurement48,
+                  const TestChain& chain = test_chain());
 void sign_report(Bytes& report, const TestChain& chain);
 
 struct TestTpm {
