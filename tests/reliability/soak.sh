@@ -97,7 +97,9 @@ for i in $(seq 1 "$N"); do
       [ "$(zip_file "$W/r-$i.zip" sum.txt)" = "$expected" ] || fail "$cid: wrong result"
       complete=$((complete + 1)) ;;
     failed) failed=$((failed + 1)) ;;
-    *) fail "$cid: no outcome after 25 attempts: $(tail -5 "$W/run-$i.err")" ;;
+    *)
+      echo "SOAK: stopped at $cid: complete=$complete failed=$failed kills: agent=$(wc -l <"$W/agent.kills") manager=$(wc -l <"$W/manager.kills")"
+      fail "$cid: no outcome after 25 attempts: $(tail -5 "$W/run-$i.err")" ;;
   esac
 done
 touch "$W/stop"
