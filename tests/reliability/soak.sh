@@ -69,6 +69,8 @@ for i in $(seq 1 "$N"); do
   outcome=
   for attempt in $(seq 1 25); do
     attempts_total=$((attempts_total + 1))
+    # Created here: chaos may kill the forked shell before it opens its redirections.
+    : >"$W/run-$i.err"
     set +e
     "$M" run --bind "$BUS" --events-log "$EVENTS" --timeout 40 --agent "$ID" \
       --manifest "$W/m-$i.json" --algorithm "$W/algo.sh" --algorithm-sig "$W/a-$i.sig" \
@@ -80,7 +82,7 @@ for i in $(seq 1 "$N"); do
     rc=$?
     set -e
     rm -f "$W/manager.pid"
-    cat "$W/run-$i.err" >>"$W/run.log"
+    cat "$W/run-$i.err" >>"$W/run.log" || true
     if [ $rc -eq 0 ]; then
       outcome=complete
       break
