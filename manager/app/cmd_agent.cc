@@ -38,7 +38,17 @@ int with_agent(const AgentOptions& o, const m::Body& request, const std::string&
   std::string cid = session.hello() ? session.hello()->computation_id : std::string();
   auto reply = session.call(request, cid, deadline);
   if (!reply) return fail(what, reply.error());
-  return use(*reply);
+  int rc = use(*reply);
+  // Before exiting, take in the events the agent has issued so far (e.g. the one `stop`
+  // caused), so the event log is complete and the agent need not keep them.
+  auto st = session.call(m::StateGet{}, cid, deadline);
+  if (st) {
+    std::uint64_t seq = std::get<m::State>(st->envelope.body).seq;
+    auto settle = std::min(deadline, Clock::now() + std::chrono::seconds(5));
+    if (!session.pump_until([&] { return session.stored_seq() >= seq; }, settle))
+      std::cerr << "cocos-manager: events up to " << seq << " not all received yet\n";
+  }
+  return rc;
 }
 
 Result<Bytes> nonce(const std::string& hex, std::size_t max, const char* name) {

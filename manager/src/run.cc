@@ -48,7 +48,7 @@ struct PlannedUpload {
 };
 
 bool is_terminal_or_ready(const std::string& s) {
-  return s == "resultsReady" || s == "complete" || s == "failed";
+  return s == "resultsReady" || s == "complete" || s == "failed" || s == "stopped";
 }
 
 std::string failure_reason(const std::optional<StoredEvent>& e) {
@@ -163,6 +163,8 @@ Status run_computation(const RunConfig& c, std::ostream& out) {
     if (e.computation_id != cid) return;
     phase = e.state;
     if (e.state == "failed") failed_event = e;
+    // computation.stop (by an operator) ends the computation without a result.
+    if (e.status == "stopped") phase = "stopped";
   };
   obs.on_log = [&](const std::string& agent, const m::Log& l) {
     out << format_log_line(agent, l.computation_id, l.stream, l.line, l.dropped) << "\n"
@@ -194,7 +196,7 @@ Status run_computation(const RunConfig& c, std::ostream& out) {
   if (phase.empty() || phase == "receivingManifest" || phase == "receivingAlgorithm" ||
       phase == "receivingData") {
     for (const auto& up : *plan) {
-      if (phase == "failed") break;
+      if (phase == "failed" || phase == "stopped") break;
       if (already_received(state, up.source.item)) {
         out << "manager: " << up.label << " already received by the agent\n";
         continue;
@@ -216,6 +218,8 @@ Status run_computation(const RunConfig& c, std::ostream& out) {
   if (auto s = session.pump_until(ready, deadline); !s)
     return make_error(s.error().code, s.error().message + " (computation state: " +
                                           (phase.empty() ? "unknown" : phase) + ")");
+  if (phase == "stopped")
+    return make_error("computation_stopped", "computation " + cid + " was stopped");
   if (phase == "failed")
     return make_error("computation_failed",
                       "computation " + cid + " failed: " +

@@ -192,6 +192,36 @@ TEST_F(AgentCoreTest, HashMismatchThenCorrectRetryAndSecondUploadRefused) {
   EXPECT_EQ(second.error().code, "already_received");
 }
 
+TEST_F(AgentCoreTest, LostChunksGiveSizeMismatchAndTheUploadResumes) {
+  auto a = open();
+  ASSERT_TRUE(a->manifest_put(manifest("lost", 1)).ok());
+  ASSERT_TRUE(upload(*a, begin_req("lost", UploadItem::algorithm(), algo, algo_p), algo).ok());
+  auto req = begin_req("lost", UploadItem::dataset(0, "a.csv"), data0, d0_p);
+  auto ready = a->upload_begin(req);
+  ASSERT_TRUE(ready.ok());
+  a->upload_chunk(ready->upload_id, 0, as_bytes(std::string_view(data0).substr(0, 8)));
+  // The chunk at 8 was lost: the one at 10 is dropped, not written out of place.
+  a->upload_chunk(ready->upload_id, 10, as_bytes(std::string_view(data0).substr(10)));
+  auto end = a->upload_end(ready->upload_id);
+  ASSERT_FALSE(end.ok());
+  EXPECT_EQ(end.error().code, "size_mismatch");
+  const auto report = a->state_report();
+  ASSERT_EQ(report.items.size(), 2u);
+  EXPECT_EQ(report.items[1].item, "dataset");
+  EXPECT_FALSE(report.items[1].received);
+  EXPECT_EQ(report.items[1].bytes, 8u) << "partial bytes held are reported";
+  auto again = a->upload_begin(req);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->offset, 8u) << "the received prefix is kept for the resume";
+  a->upload_chunk(again->upload_id, 8, as_bytes(std::string_view(data0).substr(8)));
+  auto done = a->upload_end(again->upload_id);
+  ASSERT_TRUE(done.ok()) << done.error().to_string();
+  // A retried upload.end (lost reply) answers the same.
+  auto retried = a->upload_end(again->upload_id);
+  ASSERT_TRUE(retried.ok());
+  EXPECT_EQ(retried->bytes, data0.size());
+}
+
 TEST_F(AgentCoreTest, WrongStateUploadsAreBadState) {
   auto a = open();
   UploadBeginRequest r;
@@ -254,6 +284,7 @@ TEST_F(AgentCoreTest, NoDatasetRunResultsAndConsumePolicyAll) {
 
   ASSERT_TRUE(fetch(consumer).ok());
   EXPECT_EQ(a->state(), State::kResultsReady) << "policy all: one consumer is not enough";
+  EXPECT_EQ(a->state_report().consumers_pending, 1u);
   ASSERT_TRUE(fetch(other).ok());
   EXPECT_EQ(a->state(), State::kComplete);
   // After complete a new manifest starts a new computation and the old directory goes.

@@ -13,13 +13,16 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 #include <zmq.hpp>
 
+#include "cocos/bus/curve.h"
 #include "cocos/bus/manager_endpoint.h"
+#include "cocos/bus/pubsub.h"
 #include "cocos/common/hash.h"
 #include "cocos/common/keys.h"
 #include "cocos/common/statements.h"
@@ -80,8 +83,17 @@ struct Party {
 // A manager that answers the agent's requests and records what it sends.
 class FakeManager {
  public:
-  explicit FakeManager(const std::string& endpoint = "tcp://127.0.0.1:*") : ctx_(1) {
-    auto ep = bus::ManagerEndpoint::bind(ctx_, endpoint);
+  explicit FakeManager(const std::string& endpoint = "tcp://127.0.0.1:*",
+                       bus::LinkOptions options = {},
+                       std::optional<std::string> allowed_agent_key = std::nullopt)
+      : ctx_(1) {
+    if (allowed_agent_key) {
+      // CURVE: only this agent key may connect (ZAP must run before the ROUTER binds).
+      auto zap = bus::ZapAuthenticator::start(ctx_, {*allowed_agent_key}, false);
+      if (!zap) return;
+      zap_ = std::move(*zap);
+    }
+    auto ep = bus::ManagerEndpoint::bind(ctx_, endpoint, options);
     if (ep) ep_.emplace(std::move(*ep));
   }
   bool ok() const { return ep_.has_value(); }
@@ -299,6 +311,7 @@ class FakeManager {
   }
 
   zmq::context_t ctx_;
+  std::unique_ptr<bus::ZapAuthenticator> zap_;
   std::optional<bus::ManagerEndpoint> ep_;
 };
 

@@ -237,6 +237,23 @@ void AgentApp::send_hello() {
   }
 }
 
+bool AgentApp::session_lost(const Result<bus::Incoming>& reply) {
+  // PROTOCOL.md §10: a timed-out request, or a manager without a session for us ("hello first",
+  // after its restart), means: say hello again; hello.ok then drives the event replay.
+  bool lost = !reply;
+  if (reply) {
+    const auto* err = reply->body<messages::ErrorBody>();
+    lost = err != nullptr && err->code == "bad_state";
+  }
+  if (lost && connected_) {
+    spdlog::warn("manager session lost ({}); saying hello again",
+                 reply ? "bad_state" : reply.error().to_string());
+    connected_ = false;
+    send_hello();
+  }
+  return lost;
+}
+
 void AgentApp::pump_events() {
   if (!connected_) return;
   while (events_in_flight_ < kEventsInFlight && sent_upto_ < agent_->journal().last_seq()) {
@@ -282,11 +299,7 @@ void AgentApp::tick() {
       messages::make_header(messages::MessageType::kPing, 0, agent_->computation_id()),
       messages::Ping{}, 3 * config_.heartbeat, [this](Result<bus::Incoming> r) {
         ping_pending_ = false;
-        if (!r) {
-          // Nobody answers: treat as a new connection once the manager is back.
-          spdlog::warn("manager does not answer ping: {}", r.error().to_string());
-          connected_ = false;
-        }
+        (void)session_lost(r);
       });
   if (!sent) ping_pending_ = false;
 }

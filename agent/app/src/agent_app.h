@@ -57,6 +57,8 @@ class AgentApp : public Outbox {
   void publish(const messages::Body& body);
   void send_hello();
   void pump_events();
+  // True (and a new hello is under way) when `reply` shows the manager lost our session.
+  bool session_lost(const Result<bus::Incoming>& reply);
   void tick();
   void on_monitor_event();
   void start_attestation(const bus::Incoming& in, const messages::AttestationGet& req);

@@ -4,6 +4,7 @@
 #include <openssl/rand.h>
 #include <sys/stat.h>
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "agent_internal.h"
@@ -137,13 +138,24 @@ StateReport Agent::state_report() const {
   r.status = ps_.status;
   r.seq = journal_.last_seq();
   if (ps_.spec) {
-    r.items.push_back({"algorithm", 0, "", ps_.algorithm.received, ps_.algorithm.bytes});
+    // Items not yet received report the bytes staged so far (a resume point), as PROTOCOL.md
+    // asks: "bytes held, complete or partial".
+    auto held = [&](const ItemProgress& p, const UploadItem& item) -> std::uint64_t {
+      if (p.received) return p.bytes;
+      std::error_code ec;
+      auto n = std::filesystem::file_size(comp_dir() + "/staging/" + item_key(item), ec);
+      return ec ? 0 : static_cast<std::uint64_t>(n);
+    };
+    r.items.push_back(
+        {"algorithm", 0, "", ps_.algorithm.received, held(ps_.algorithm, UploadItem::algorithm())});
     if (ps_.spec->algorithm.requirements_sha3) {
-      r.items.push_back({"requirements", 0, "", ps_.requirements.received, ps_.requirements.bytes});
+      r.items.push_back({"requirements", 0, "", ps_.requirements.received,
+                         held(ps_.requirements, UploadItem::requirements())});
     }
     for (std::size_t i = 0; i < ps_.datasets.size(); ++i) {
-      r.items.push_back({"dataset", static_cast<std::uint32_t>(i), ps_.spec->datasets[i].filename,
-                         ps_.datasets[i].received, ps_.datasets[i].bytes});
+      const auto idx = static_cast<std::uint32_t>(i);
+      r.items.push_back({"dataset", idx, ps_.spec->datasets[i].filename, ps_.datasets[i].received,
+                         held(ps_.datasets[i], UploadItem::dataset(idx, ""))});
     }
     for (bool served : ps_.consumers_served) {
       if (!served) ++r.consumers_pending;
@@ -156,6 +168,8 @@ void Agent::clear_computation() {
   uploads_.clear();
   streams_.clear();
   challenges_.clear();
+  finished_uploads_.clear();
+  acked_streams_.clear();
   if (ps_.spec) {
     if (auto st = remove_tree(comp_dir()); !st) warn("cleanup: " + st.error().to_string());
   }

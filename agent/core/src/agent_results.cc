@@ -104,6 +104,7 @@ void Agent::result_credit(std::uint64_t stream_id, std::uint32_t credits) {
 Status Agent::result_ack(std::uint64_t stream_id) {
   auto it = streams_.find(stream_id);
   if (it == streams_.end()) {
+    if (acked_streams_.count(stream_id)) return ok_status();  // a retried ack
     return make_error("unknown_item", "no result stream " + std::to_string(stream_id));
   }
   if (!it->second->ended) {
@@ -113,6 +114,8 @@ Status Agent::result_ack(std::uint64_t stream_id) {
   }
   const std::size_t consumer = it->second->consumer;
   streams_.erase(it);
+  acked_streams_[stream_id] = true;
+  while (acked_streams_.size() > 64) acked_streams_.erase(acked_streams_.begin());
   ps_.consumers_served[consumer] = true;
   bool done = !ps_.spec->consume_all;
   if (ps_.spec->consume_all) {

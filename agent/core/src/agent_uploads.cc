@@ -137,18 +137,14 @@ void Agent::upload_chunk(std::uint64_t upload_id, std::uint64_t offset,
   auto it = uploads_.find(upload_id);
   if (it == uploads_.end()) return;  // aborted, superseded or from before a restart: drop
   UploadSession& s = *it->second;
-  if (data.size() > opt_.chunk_size && !s.failed) {
-    s.failed = make_error("too_large", "chunk larger than the agreed chunk size");
-    s.sink->discard();
-  }
   if (s.failed) {
     // Keep credits flowing so the sender reaches upload.end and learns the error there.
     s.discarded += data.size();
-  } else if (offset < s.sink->offset()) {
-    // A re-sent chunk we already hold (the sender rewound after a reconnect): ignore it.
+  } else if (offset != s.sink->offset() || data.size() > opt_.chunk_size) {
+    // A re-sent chunk we already hold, a gap or a wrong length: dropped (PROTOCOL.md §7.1).
+    // upload.end then answers size_mismatch and the sender resumes from the durable offset.
   } else if (auto st = s.sink->write(offset, data); !st) {
     s.failed = st.error();
-    if (st.error().code == "bad_message") s.sink->discard();  // a gap: the stream is broken
   }
   s.unreported_chunks += 1;
   const bool complete = !s.failed && s.sink->offset() == s.sink->size();
@@ -171,6 +167,10 @@ void Agent::upload_chunk(std::uint64_t upload_id, std::uint64_t offset,
 Result<UploadDone> Agent::upload_end(std::uint64_t upload_id) {
   auto it = uploads_.find(upload_id);
   if (it == uploads_.end()) {
+    // A retried upload.end (its reply was lost) answers like the first time.
+    if (auto done = finished_uploads_.find(upload_id); done != finished_uploads_.end()) {
+      return done->second;
+    }
     return make_error("unknown_item", "no open upload " + std::to_string(upload_id));
   }
   std::unique_ptr<UploadSession> s = std::move(it->second);
@@ -179,12 +179,22 @@ Result<UploadDone> Agent::upload_end(std::uint64_t upload_id) {
     s->sink->discard();
     return *s->failed;
   }
+  if (s->sink->offset() < s->sink->size()) {
+    // Chunks were lost (a dropped connection): keep what is on disk for a resume.
+    const std::uint64_t have = s->sink->offset();
+    (void)s->sink->sync();
+    return make_error("size_mismatch", s->item.describe() + ": " + std::to_string(have) + " of " +
+                                           std::to_string(s->sink->size()) +
+                                           " bytes received; resume with upload.begin");
+  }
   if (auto st = s->sink->finish(); !st) return st.take_error();
   if (auto st = complete_item(*s); !st) {
     s->sink->discard();
     return st.take_error();
   }
   UploadDone done{s->item.describe(), s->sink->size()};
+  finished_uploads_[upload_id] = done;
+  while (finished_uploads_.size() > 64) finished_uploads_.erase(finished_uploads_.begin());
   after_item_received();
   return done;
 }

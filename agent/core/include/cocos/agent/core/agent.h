@@ -181,6 +181,8 @@ class Agent {
   std::map<std::uint64_t, std::unique_ptr<UploadSession>> uploads_;
   std::map<std::uint64_t, std::unique_ptr<ResultStream>> streams_;
   std::deque<Bytes> challenges_;
+  std::map<std::uint64_t, UploadDone> finished_uploads_;  // answers a retried upload.end
+  std::map<std::uint64_t, bool> acked_streams_;           // answers a retried result.ack
   bool run_active_ = false;
 };
 
