@@ -20,8 +20,11 @@ policy "$measurement" >"$W/policy.json"
 policy "$(printf '0%.0s' $(seq 96))" >"$W/wrong-policy.json"
 
 ID=attested-agent
-start_agent "$ID" --snp-mode simulated --snp-sim-dir "$W/sim" --igvm "$W/guest.igvm" \
+# Not start_agent: it passes --snp-mode off.
+bg agent "$COCOS_AGENT" --agent-id "$ID" --manager "$BUS" --pub-bind "$PUB" --work-dir "$W/agent" \
+  --heartbeat 1 --snp-mode simulated --snp-sim-dir "$W/sim" --igvm "$W/guest.igvm" \
   --curve-key "$K/agent" --curve-manager-key "$K/mgr.pub"
+wait_until 20 "cocos-agent did not start" test -S "$W/pub.sock"
 wait_until 30 "the simulated SNP chain was not generated" test -s "$W/sim/ark.pem"
 attest() {
   set +e
