@@ -3,6 +3,7 @@
 
 #include <iostream>
 
+#include "attest_verify.h"
 #include "cocos/manager/agent_session.h"
 #include "cocos/manager/offline_tools.h"
 #include "commands.h"
@@ -97,7 +98,11 @@ int run_attest(const AttestOptions& o) {
   if (!tee) return fail("attest", tee.error());
   auto vtpm = nonce(o.vtpm_nonce, 32, "--vtpm-nonce");
   if (!vtpm) return fail("attest", vtpm.error());
-  m::AttestationGet req{o.type, *tee, *vtpm, o.bind_bus_key};
+  if (o.verify && o.policy.empty()) {
+    std::cerr << "cocos-manager: attest: usage: --verify needs --policy FILE\n";
+    return 2;
+  }
+  m::AttestationGet req{o.type, *tee, *vtpm, o.bind_bus_key || o.verify};
   return with_agent(o.agent, req, "attest", [&](const Incoming& in) {
     const auto& ev = std::get<m::Evidence>(in.envelope.body);
     // The file is the evidence body, the msgpack map the verifier reads.
@@ -111,6 +116,7 @@ int run_attest(const AttestOptions& o) {
               << "vtpm_nonce: " << to_hex(ev.vtpm_nonce) << "\n";
     if (ev.quotes) std::cout << "quotes:     " << ev.quotes->size() << "\n";
     if (ev.bus_key) std::cout << "bus_key:    " << to_hex(*ev.bus_key) << "\n";
+    if (o.verify) return verify_and_pin(o, body, *tee, *vtpm);
     return 0;
   });
 }

@@ -89,6 +89,12 @@ struct AttestOptions {
   std::string tee_nonce;   // hex, <= 64 bytes
   std::string vtpm_nonce;  // hex, <= 32 bytes
   bool bind_bus_key = false;
+  // --verify: verify the evidence (implies bind_bus_key) and only then pin the agent's key.
+  bool verify = false;
+  std::string policy;                    // verifier policy file (required with --verify)
+  std::vector<std::string> trust_roots;  // extra roots (the simulated SNP's ARK)
+  std::string expect_agent_key;          // Z85 .pub file the attested key must equal
+  std::string pin;                       // where to write the verified key (Z85)
 };
 int run_attest(const AttestOptions& o);
 

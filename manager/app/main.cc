@@ -123,6 +123,16 @@ int main(int argc, char** argv) {
   at->add_option("--vtpm-nonce", attest.vtpm_nonce, "hex, <= 32 bytes (default: random)");
   at->add_flag("--bind-bus-key", attest.bind_bus_key,
                "bind the agent's CURVE key into the evidence");
+  at->add_flag("--verify", attest.verify,
+               "verify the evidence (implies --bind-bus-key) and only then pin the agent's key");
+  at->add_option("--policy", attest.policy, "verifier policy file (with --verify)");
+  at->add_option("--trust-root", attest.trust_roots,
+                 "extra trusted root certificate (PEM), e.g. the simulated SNP's ARK; repeat")
+      ->take_all();
+  at->add_option("--expect-agent-key", attest.expect_agent_key,
+                 "the agent's CURVE public key file the attested key must equal (default: the "
+                 "single --curve-agent-key)");
+  at->add_option("--pin", attest.pin, "write the verified agent key here (Z85, a .pub file)");
   at->callback([&] { rc = app::run_attest(attest); });
 
   try {

@@ -107,6 +107,7 @@ Status AgentApp::init(int signal_fd) {
   if (!agent) return make_error(agent.error().code, "work dir: " + agent.error().message);
   agent_ = std::move(*agent);
   runs_->set_agent(agent_.get());
+  agent_->resume_interrupted_step();
   return ok_status();
 }
 

@@ -27,6 +27,10 @@ runner::RunnerConfig runner_config(const AgentConfig& c) {
   r.engine = c.container_engine;
   r.containers_conf = c.containers_conf;
   r.wasm_command = split_words(c.wasm_runtime);
+  if (c.algorithm_uid != 0) {
+    r.uid = c.algorithm_uid;
+    r.gid = c.algorithm_gid != 0 ? c.algorithm_gid : c.algorithm_uid;
+  }
   return r;
 }
 

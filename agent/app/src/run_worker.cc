@@ -2,6 +2,7 @@
 #include "run_worker.h"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <filesystem>
 
@@ -64,6 +65,22 @@ RunOutcome RunWorker::execute(const runner::Runner& runner, const RunSpec& spec,
   rs.requirements = spec.requirements_path.value_or("");
   rs.timeout = spec.timeout;
   rs.network = spec.network;
+  // Least privilege (--algorithm-uid): the computation's directory (algorithm, datasets,
+  // results, python's venv) is handed to the algorithm's user; nothing else of the agent is.
+  if (runner.config().uid) {
+    std::error_code ec;
+    const uid_t uid = *runner.config().uid;
+    const gid_t gid = runner.config().gid.value_or(static_cast<gid_t>(uid));
+    bool ok = ::chown(spec.work_dir.c_str(), uid, gid) == 0;
+    for (auto it = std::filesystem::recursive_directory_iterator(spec.work_dir, ec);
+         ok && !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+      ok = ::lchown(it->path().c_str(), uid, gid) == 0;
+    }
+    if (!ok || ec) {
+      out.error = "cannot hand the computation directory to uid " + std::to_string(uid);
+      return out;
+    }
+  }
   // Lines go to the loop thread; the runner already bounds their length and rate.
   runner::LogSink sink = [&queue, agent, token](const runner::LogLine& line) {
     std::string stream(runner::stream_name(line.stream));

@@ -80,6 +80,13 @@ Status Agent::restore() {
   return ok_status();
 }
 
+void Agent::resume_interrupted_step() {
+  if (!ps_.spec) return;
+  if (sm_.state() == State::kReceivingAlgorithm || sm_.state() == State::kReceivingData) {
+    after_item_received();
+  }
+}
+
 Status Agent::persist() {
   ps_.state = sm_.state();
   return save_state(state_path(), ps_);

@@ -102,6 +102,12 @@ class Agent {
   // Opens the work directory, reloads state and journal, applies the restart rules and, for a
   // fresh agent, fires start (idle -> receivingManifest).
   static Result<std::unique_ptr<Agent>> open(AgentOptions options, Outbox& outbox, RunPort& runs);
+  // Call once the RunPort is ready (after open): finishes a step a crash interrupted. An agent
+  // killed after persisting the last received item but before persisting the transition it
+  // triggers restarts with every item held and the state not advanced; nothing would ever
+  // advance it (found by tests/reliability/soak.sh). The run never started, so starting it now
+  // is not a re-run.
+  void resume_interrupted_step();
   ~Agent();
   Agent(const Agent&) = delete;
   Agent& operator=(const Agent&) = delete;

@@ -43,6 +43,11 @@ struct AgentConfig {
   std::string container_engine = "podman";
   std::string containers_conf;
   std::string wasm_runtime;
+  // Least privilege: run bin/python/wasm algorithms as this user/group (0 = the agent's own).
+  // The computation's directory is handed to that user for the run; the agent's own files
+  // (state.json, the journal, keys) stay out of its reach.
+  std::uint32_t algorithm_uid = 0;
+  std::uint32_t algorithm_gid = 0;
   std::size_t max_log_line = 4096;
   std::uint32_t max_log_lines_per_sec = 200;
   // attestation

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The attested bus key: `cocos-manager attest --verify` fetches SNP evidence with bind_bus_key
+# from an agent (simulated SEV-SNP, CURVE on), verifies it with the verifier library (policy
+# with the IGVM's MEASUREMENT, the simulated ARK as trust root, fresh nonces, REPORT_DATA =
+# SHA3-512(tee_nonce | bus_key)), and only then pins the agent's key. Refused, and nothing pinned:
+# a key other than the one the operator expects (a swapped key), and evidence that fails the
+# policy. The pinned file then admits the agent as --curve-agent-key.
+source "$(dirname "$0")/../e2e/lib.sh"
+: "${COCOS_CURVE_KEYGEN:?}"
+[ -n "${COCOS_VERIFIER:-}" ] || skip "cocos-verifier not built"
+K=$W/curve
+mkdir -p "$K"
+for k in mgr agent other; do "$COCOS_CURVE_KEYGEN" "$K/$k" >/dev/null; done
+python3 "$COCOS_SOURCE_DIR/compose/sample/make-igvm.py" "$W/guest.igvm" >/dev/null
+measurement=$("$COCOS_VERIFIER" measure --igvm "$W/guest.igvm")
+policy() {
+  printf '{"format": "cocos-verifier/policy/v1", "product": "milan", "snp": {"measurement": "%s"}}\n' "$1"
+}
+policy "$measurement" >"$W/policy.json"
+policy "$(printf '0%.0s' $(seq 96))" >"$W/wrong-policy.json"
+
+ID=attested-agent
+# Not start_agent: it passes --snp-mode off.
+bg agent "$COCOS_AGENT" --agent-id "$ID" --manager "$BUS" --pub-bind "$PUB" --work-dir "$W/agent" \
+  --heartbeat 1 --snp-mode simulated --snp-sim-dir "$W/sim" --igvm "$W/guest.igvm" \
+  --curve-key "$K/agent" --curve-manager-key "$K/mgr.pub"
+wait_until 20 "cocos-agent did not start" test -S "$W/pub.sock"
+wait_until 30 "the simulated SNP chain was not generated" test -s "$W/sim/ark.pem"
+attest() {
+  set +e
+  "$M" attest --bind "$BUS" --agent "$ID" --timeout 30 --events-log "$EVENTS" --type snp \
+    --out "$W/evidence.msgpack" --curve-key "$K/mgr" --curve-agent-key "$K/agent.pub" \
+    --verify --trust-root "$W/sim/ark.pem" "$@" >"$W/attest.out" 2>"$W/attest.err"
+  ATTEST_RC=$?
+  set -e
+}
+
+# Swapped key: the operator expects another agent's key.
+attest --policy "$W/policy.json" --expect-agent-key "$K/other.pub" --pin "$W/swapped.pub"
+[ "$ATTEST_RC" -eq 1 ] || fail "a swapped key was accepted (rc $ATTEST_RC): $(cat "$W/attest.out" "$W/attest.err")"
+grep -q key_mismatch "$W/attest.err" || fail "no key_mismatch: $(cat "$W/attest.err")"
+[ ! -e "$W/swapped.pub" ] || fail "a swapped key was pinned"
+pass "swapped key refused, nothing pinned"
+
+# Evidence that fails the policy (another MEASUREMENT).
+attest --policy "$W/wrong-policy.json" --pin "$W/bad.pub"
+[ "$ATTEST_RC" -eq 1 ] || fail "evidence against a wrong policy was accepted"
+grep -q invalid_evidence "$W/attest.err" || fail "no invalid_evidence: $(cat "$W/attest.err")"
+[ ! -e "$W/bad.pub" ] || fail "a key was pinned from invalid evidence"
+pass "policy failure refused, nothing pinned"
+
+# The real thing.
+attest --policy "$W/policy.json" --pin "$W/pinned.pub"
+[ "$ATTEST_RC" -eq 0 ] || fail "attest --verify failed: $(cat "$W/attest.out" "$W/attest.err")"
+grep -q 'sha3-512(tee_nonce|bus_key)' "$W/attest.out" || fail "binding not shown: $(cat "$W/attest.out")"
+[ "$(tr -d '\n' <"$W/pinned.pub")" = "$(tr -d '\n' <"$K/agent.pub")" ] || fail "pinned key differs from the agent's"
+set +e
+"$M" state --bind "$BUS" --agent "$ID" --timeout 30 --events-log "$EVENTS" --curve-key "$K/mgr" \
+  --curve-agent-key "$W/pinned.pub" >"$W/state.out" 2>&1
+rc=$?
+set -e
+[ $rc -eq 0 ] || fail "the pinned key does not admit the agent: $(cat "$W/state.out")"
+pass "evidence verified, bus key pinned and used"

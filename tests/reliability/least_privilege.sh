@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Least privilege: with --algorithm-uid the algorithm runs as an unprivileged user (no new
+# privileges, its own process group, rlimits: runner library). It can read its own dataset and
+# write its results, but not the agent's CURVE secret key, state.json or event journal.
+# The algorithm itself reports what it could read; the test checks the report.
+source "$(dirname "$0")/../e2e/lib.sh"
+: "${COCOS_CURVE_KEYGEN:?}"
+[ "$(id -u)" -eq 0 ] || skip "needs root to switch the algorithm to another uid"
+NOBODY=65534
+chmod 711 "$W"   # mktemp made it 0700; the algorithm's user must be able to traverse it
+K=$W/curve
+mkdir -p "$K"
+for k in mgr agent; do "$COCOS_CURVE_KEYGEN" "$K/$k" >/dev/null; done
+simple_bin least-priv '
+r="$RESULTS_DIR/report.txt"
+try() { if cat "$2" >/dev/null 2>&1; then echo "$1 READ"; else echo "$1 denied"; fi >>"$r"; }
+try curve_secret "$1"
+try state "$2"
+try journal "$3"
+try dataset "$DATASETS_DIR/numbers.txt"
+if ls "$4" >/dev/null 2>&1; then echo "work_dir listed" >>"$r"; else echo "work_dir denied" >>"$r"; fi
+echo "uid $(id -u)" >>"$r"' --args "[\"$K/agent.key\", \"$W/agent/state.json\", \"$W/agent/events/journal\", \"$W/agent\"]"
+start_agent least-priv --algorithm-uid $NOBODY --curve-key "$K/agent" --curve-manager-key "$K/mgr.pub"
+simple_run --curve-key "$K/mgr" --curve-agent-key "$K/agent.pub"
+expect_ok
+report=$(zip_file "$W/results.zip" report.txt)
+echo "$report" | sed 's/^/  algorithm| /'
+echo "$report" | grep -qx "uid $NOBODY" || fail "the algorithm did not run as uid $NOBODY"
+echo "$report" | grep -qx "dataset READ" || fail "the algorithm could not read its own dataset"
+echo "$report" | grep -qx "curve_secret denied" || fail "the algorithm read the agent's CURVE secret key"
+echo "$report" | grep -qx "state denied" || fail "the algorithm read the agent's state.json"
+echo "$report" | grep -qx "journal denied" || fail "the algorithm read the agent's event journal"
+pass "least privilege: algorithm as uid $NOBODY read its dataset, not the agent's key, state or journal"
