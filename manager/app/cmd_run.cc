@@ -77,7 +77,7 @@ int run_run(const RunOptions& o) {
 }
 
 int run_watch(const WatchOptions& o) {
-  WatchConfig c{o.connect, o.agent, o.json, o.count};
+  WatchConfig c{o.connect, o.agent, o.json, o.count, o.curve_server_key, o.curve_key};
   auto st = watch_events(c, std::cout);
   if (!st) {
     std::cerr << "cocos-manager: watch: " << st.error().to_string() << "\n";

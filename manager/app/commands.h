@@ -62,6 +62,8 @@ struct WatchOptions {
   std::string agent;
   bool json = false;
   std::uint64_t count = 0;
+  std::string curve_server_key;
+  std::string curve_key;
 };
 int run_watch(const WatchOptions& o);
 

@@ -87,6 +87,10 @@ int main(int argc, char** argv) {
   w->add_option("--agent", watch.agent, "only this agent");
   w->add_flag("--json", watch.json, "JSON lines");
   w->add_option("--count", watch.count, "exit after N messages (default: run until killed)");
+  w->add_option("--curve-server-key", watch.curve_server_key,
+                "the agent's CURVE public key file (needed when the agent runs with CURVE)");
+  w->add_option("--curve-key", watch.curve_key,
+                "this monitor's CURVE key pair prefix (default: a fresh pair for this run)");
   w->callback([&] { rc = app::run_watch(watch); });
 
   auto agent_opts = [](CLI::App* sc, app::AgentOptions& o) {

@@ -7,6 +7,7 @@
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
+#include "cocos/bus/curve.h"
 #include "cocos/manager/format.h"
 #include "cocos/messages/codec.h"
 
@@ -61,6 +62,16 @@ Status watch_events(const WatchConfig& c, std::ostream& out) {
     sub.set(zmq::sockopt::linger, 0);
     sub.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(m::Limits{}.max_body + 65536));
     sub.set(zmq::sockopt::subscribe, c.agent.empty() ? "cocos." : "cocos." + c.agent + ".");
+    if (!c.curve_server_key.empty()) {
+      auto server = bus::read_curve_key(c.curve_server_key);
+      if (!server) return make_error("bad_key", "curve-server-key: " + server.error().message);
+      auto own = c.curve_key.empty() ? bus::generate_curve_keypair()
+                                     : bus::read_curve_keypair(c.curve_key);
+      if (!own) return make_error("bad_key", "curve-key: " + own.error().message);
+      sub.set(zmq::sockopt::curve_serverkey, *server);
+      sub.set(zmq::sockopt::curve_publickey, own->public_z85);
+      sub.set(zmq::sockopt::curve_secretkey, own->secret_z85);
+    }
     sub.connect(c.connect);
     std::uint64_t printed = 0;
     while (c.count == 0 || printed < c.count) {

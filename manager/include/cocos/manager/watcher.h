@@ -16,6 +16,12 @@ struct WatchConfig {
   std::string agent;        // only this agent ("" = every agent)
   bool json = false;        // JSON lines instead of text lines
   std::uint64_t count = 0;  // exit after this many messages (0 = never)
+  // CURVE: the agent's PUB is a CURVE server when the agent has a key pair. The monitor then
+  // needs the agent's public key (Z85 file); its own key pair is read from `curve_key`
+  // (prefix) or, when empty, generated for this run (the agent admits any client that knows
+  // its public key; knowing that key is what makes a monitor authorised).
+  std::string curve_server_key;
+  std::string curve_key;
 };
 
 // Runs until `count` messages were printed (or forever). Errors: "io_error" for the socket.
