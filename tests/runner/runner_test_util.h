@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <filesystem>
@@ -119,9 +120,19 @@ inline std::vector<int> live_group_members(int pgid) {
 }
 
 // The group is gone: kill(-pgid, 0) finds nothing, or only zombies remain.
-inline bool group_gone(int pgid) {
+inline bool group_gone_now(int pgid) {
   if (::kill(-pgid, 0) != 0 && errno == ESRCH) return true;
   return live_group_members(pgid).empty();
+}
+
+// SIGKILL is delivered asynchronously: a member killed a moment ago may still be listed as
+// running. Waits (bounded, 5 s) for the group to disappear; false if it never does.
+inline bool group_gone(int pgid) {
+  for (int i = 0; i < 500; ++i) {
+    if (group_gone_now(pgid)) return true;
+    ::usleep(10000);
+  }
+  return false;
 }
 
 }  // namespace cocos::runner::testing
