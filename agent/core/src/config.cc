@@ -233,7 +233,9 @@ Result<ParsedConfig> parse_config(int argc, const char* const* argv,
     auto kv = read_config_file(config_path);
     if (!kv) return kv.take_error();
     file = std::move(*kv);
-    for (const auto& [k, v] : file) {
+    for (const auto& entry : file) {
+      // (no structured binding: clang 14, which builds the fuzz targets, cannot capture one)
+      const auto& k = entry.first;
       bool known = std::any_of(table.begin(), table.end(), [&](auto& d) { return d.name == k; });
       if (!known) return make_error("bad_config", config_path + ": unknown key '" + k + "'");
     }
