@@ -286,12 +286,19 @@ TEST_F(AgentBusTest, KilledMidRunIsReportedFailedNotRerun) {
   ASSERT_EQ(put(manifest("midrun", {}, algo)), "");
   ASSERT_EQ(upload_algo("midrun", algo), "");
   ASSERT_TRUE(mgr.wait_event("running", "inProgress"));
+  // The event precedes the algorithm's first line: wait (bounded) until the run has started
+  // for real, so that "exactly one run" below can only fail if the agent re-runs it.
+  const std::string runs = dir.path() + "/work/computations/midrun/runs";
+  for (int i = 0; i < 1000 && read_text(runs) != "run\n"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(read_text(runs), "run\n");
   agent.kill(SIGKILL);
   start_agent();
   ASSERT_TRUE(mgr.wait_event("failed", "failed"));
   EXPECT_EQ(mgr.find_event("failed", "failed")->details.at("reason"), "agent restarted");
   EXPECT_EQ(state(), "failed");
-  EXPECT_EQ(read_text(dir.path() + "/work/computations/midrun/runs"), "run\n") << "re-run";
+  EXPECT_EQ(read_text(runs), "run\n") << "re-run";
   // A new manifest is accepted after the failure.
   ASSERT_EQ(put(manifest("after", {}, algo)), "");
 }
