@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "cocos/common/background_writer.h"
 #include "cocos/messages/errors.h"
 
 namespace cocos::manager {
@@ -60,12 +61,16 @@ struct FdGuard {
 
 }  // namespace
 
-// The result download in progress: chunks must arrive in order and are written as they come.
+// The result download in progress: chunks must arrive in order; this thread hashes each one while
+// the writer thread writes the ones before it.
 struct AgentSession::ResultStream {
+  // Chunks waiting for the disk at most (bounds memory; the agent's window is kResultWindow).
+  static constexpr std::size_t kMaxQueued = 8;
   std::uint64_t stream_id = 0;
   std::uint64_t received = 0;
   Hasher hasher{HashAlg::kSha3_256};
   FdGuard fd;
+  std::unique_ptr<BackgroundWriter> writer;  // after fd: stops before the file is closed
   std::string tmp_path;
   bool ended = false;
   std::uint64_t end_size = 0;
@@ -105,9 +110,8 @@ void AgentSession::reply(const std::string& agent, const m::Header& request, con
     std::cerr << "cocos-manager: reply to " << agent << ": " << st.error().to_string() << "\n";
 }
 
-Status AgentSession::notice(const m::Body& body, const std::string& cid,
-                            std::span<const std::uint8_t> raw) {
-  return router_.send(agent_, m::make_header(m::type_of(body), next_id_++, cid), body, raw);
+Status AgentSession::notice(const m::Body& body, const std::string& cid) {
+  return router_.send(agent_, m::make_header(m::type_of(body), next_id_++, cid), body);
 }
 
 void AgentSession::handle_event(const std::string& agent, const m::Header& h, const m::Event& ev) {
@@ -177,18 +181,12 @@ void AgentSession::dispatch(Incoming in) {
                                               ", expected " + std::to_string(s.received));
             return;
           }
-          std::span<const std::uint8_t> data(in.raw);
-          while (!data.empty()) {
-            ssize_t n = ::write(s.fd.fd, data.data(), data.size());
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) {
-              s.error = make_error("io_error", "write " + s.tmp_path + ": " + std::strerror(errno));
-              return;
-            }
-            data = data.subspan(static_cast<std::size_t>(n));
-          }
-          s.hasher.update(in.raw);
+          s.hasher.update(in.raw.bytes());
           s.received += in.raw.size();
+          if (auto st = s.writer->push(std::move(in.raw)); !st) {
+            s.error = st.take_error();
+            return;
+          }
           if (s.progress) s.progress->update(s.received);
           if (observer_.on_transfer) observer_.on_transfer(h.cid, "results", s.received, s.size);
           // One chunk consumed, one more granted: the window stays constant.
@@ -323,8 +321,12 @@ Status AgentSession::upload(const std::string& cid, const UploadSource& src, Pro
   std::error_code ec;
   auto size = std::filesystem::file_size(src.path, ec);
   if (ec) return make_error("io_error", "cannot stat " + src.path + ": " + ec.message());
-  auto sum = digest_file(HashAlg::kSha3_256, src.path);
-  if (!sum) return sum.take_error();
+  Bytes sum = src.sha3_256;
+  if (sum.empty()) {
+    auto computed = digest_file(HashAlg::kSha3_256, src.path);
+    if (!computed) return computed.take_error();
+    sum = std::move(*computed);
+  }
   FdGuard fd(::open(src.path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.fd < 0)
     return make_error("io_error", "cannot open " + src.path + ": " + std::strerror(errno));
@@ -334,7 +336,7 @@ Status AgentSession::upload(const std::string& cid, const UploadSource& src, Pro
   begin.index = src.item.index;
   begin.filename = src.item.filename;
   begin.size = size;
-  begin.sha3_256 = *sum;
+  begin.sha3_256 = sum;
   begin.signature = src.signature;
   auto r = call(begin, cid, deadline);
   if (!r) return r.take_error();
@@ -350,7 +352,6 @@ Status AgentSession::upload(const std::string& cid, const UploadSource& src, Pro
     ~Forget() { m.erase(id); }
   } forget{uploads_, ready.upload_id};
 
-  Bytes buf(ready.chunk_size);
   std::uint64_t pos = ready.offset;
   progress.update(pos);
   const std::string label = src.item.describe();
@@ -358,6 +359,21 @@ Status AgentSession::upload(const std::string& cid, const UploadSource& src, Pro
     if (observer_.on_transfer) observer_.on_transfer(cid, label, pos, size);
   };
   report();
+  // Reads the chunk at `pos` straight into the outgoing frame.
+  auto read_chunk = [&](std::span<std::uint8_t> frame) -> Result<std::size_t> {
+    std::size_t got = 0;
+    while (got < frame.size()) {
+      ssize_t n =
+          ::pread(fd.fd, frame.data() + got, frame.size() - got, static_cast<off_t>(pos + got));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0)
+        return make_error("io_error",
+                          "read " + src.path + ": " +
+                              (n == 0 ? std::string("file shrank") : std::strerror(errno)));
+      got += static_cast<std::size_t>(n);
+    }
+    return got;
+  };
   while (pos < size) {
     auto& credit = uploads_[ready.upload_id];
     if (credit.credits == 0) {
@@ -368,16 +384,12 @@ Status AgentSession::upload(const std::string& cid, const UploadSource& src, Pro
     }
     std::size_t want =
         static_cast<std::size_t>(std::min<std::uint64_t>(ready.chunk_size, size - pos));
-    ssize_t n = ::pread(fd.fd, buf.data(), want, static_cast<off_t>(pos));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0)
-      return make_error(
-          "io_error",
-          "read " + src.path + ": " + (n == 0 ? std::string("file shrank") : std::strerror(errno)));
-    auto chunk = std::span<const std::uint8_t>(buf.data(), static_cast<std::size_t>(n));
-    if (auto st = notice(m::UploadChunk{ready.upload_id, pos}, cid, chunk); !st) return st;
+    m::Body chunk = m::UploadChunk{ready.upload_id, pos};
+    auto sent = router_.send_filled(agent_, m::make_header(m::type_of(chunk), next_id_++, cid),
+                                    chunk, want, read_chunk);
+    if (!sent) return sent.take_error();
     --credit.credits;
-    pos += static_cast<std::uint64_t>(n);
+    pos += *sent;
     progress.update(pos);
     report();
   }
@@ -411,6 +423,8 @@ Result<ResultFile> AgentSession::fetch_result(const std::string& cid, const Priv
     return make_error("io_error",
                       "cannot create a file beside " + out_path + ": " + std::strerror(errno));
   stream_->tmp_path = tmpl;
+  stream_->writer =
+      std::make_unique<BackgroundWriter>(stream_->fd.fd, 0, tmpl, ResultStream::kMaxQueued);
   progress.update(0);
 
   if (auto st = notice(m::ResultCredit{ready.stream_id, kResultWindow}, cid); !st)
@@ -419,6 +433,8 @@ Result<ResultFile> AgentSession::fetch_result(const std::string& cid, const Priv
   if (auto st = pump_until(done, deadline); !st) return st.take_error();
   ResultStream& s = *stream_;
   if (s.error) return *s.error;
+  if (auto st = s.writer->flush(); !st) return st.take_error();
+  s.writer.reset();
   Bytes got = s.hasher.finish();
   if (s.received != ready.size || s.end_size != ready.size)
     return make_error("size_mismatch", "result: announced " + std::to_string(ready.size) +

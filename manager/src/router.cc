@@ -22,8 +22,7 @@ Incoming convert(bus::Incoming&& in) {
   Incoming out;
   out.agent_id = std::move(in.peer);
   out.envelope = std::move(in.msg);
-  auto raw = in.raw_bytes();
-  out.raw.assign(raw.begin(), raw.end());
+  out.raw = in.take_raw();
   return out;
 }
 
@@ -97,6 +96,18 @@ Status Router::send(const std::string& agent_id, const m::Header& header, const 
   if (raw.empty() && !m::info(header.type).raw_frame) return impl_->ep->send(agent_id, env);
   zmq::message_t frame(raw.data(), raw.size());
   return impl_->ep->send(agent_id, env, &frame);
+}
+
+Result<std::size_t> Router::send_filled(const std::string& agent_id, const m::Header& header,
+                                        const m::Body& body, std::size_t size,
+                                        const FrameFill& fill) {
+  zmq::message_t frame(size);
+  auto n = fill(std::span<std::uint8_t>(static_cast<std::uint8_t*>(frame.data()), size));
+  if (!n) return n.take_error();
+  if (*n != size) return make_error("internal", "a frame was filled with fewer bytes than asked");
+  m::Envelope env{header, body};
+  if (auto st = impl_->ep->send(agent_id, env, &frame); !st) return st.take_error();
+  return *n;
 }
 
 Result<std::optional<Incoming>> Router::receive(std::chrono::milliseconds timeout) {

@@ -66,7 +66,7 @@ Result<std::vector<PlannedUpload>> plan_uploads(const RunConfig& c, const m::Man
   if (!c.requirements.empty()) {
     auto sig = read_signature_file(c.requirements_sig);
     if (!sig) return sig.take_error();
-    plan.push_back({{UploadItem::requirements(), c.requirements, *sig}, "requirements"});
+    plan.push_back({{UploadItem::requirements(), c.requirements, *sig, {}}, "requirements"});
   } else if (mf.algorithm.requirements_hash) {
     return make_error("usage",
                       "the manifest declares requirements: pass --requirements and "
@@ -74,7 +74,7 @@ Result<std::vector<PlannedUpload>> plan_uploads(const RunConfig& c, const m::Man
   }
   auto algo_sig = read_signature_file(c.algorithm_sig);
   if (!algo_sig) return algo_sig.take_error();
-  plan.push_back({{UploadItem::algorithm(), c.algorithm, *algo_sig}, "algorithm"});
+  plan.push_back({{UploadItem::algorithm(), c.algorithm, *algo_sig, {}}, "algorithm"});
 
   std::vector<std::optional<PlannedUpload>> by_index(mf.datasets.size());
   for (const auto& d : c.datasets) {
@@ -98,9 +98,9 @@ Result<std::vector<PlannedUpload>> plan_uploads(const RunConfig& c, const m::Man
     }
     auto sig = read_signature_file(d.signature);
     if (!sig) return sig.take_error();
-    by_index[index] =
-        PlannedUpload{{UploadItem::dataset(static_cast<std::uint32_t>(index), name), path, *sig},
-                      "dataset " + std::to_string(index) + " (" + name + ")"};
+    by_index[index] = PlannedUpload{
+        {UploadItem::dataset(static_cast<std::uint32_t>(index), name), path, *sig, {}},
+        "dataset " + std::to_string(index) + " (" + name + ")"};
   }
   for (std::size_t i = 0; i < by_index.size(); ++i) {
     if (!by_index[i])

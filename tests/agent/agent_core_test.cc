@@ -29,8 +29,12 @@ struct RecordingOutbox : Outbox {
   void upload_credit(std::uint64_t id, std::uint64_t acked, std::uint32_t) override {
     credits.emplace_back(id, acked);
   }
-  void result_chunk(std::uint64_t, std::uint64_t, std::span<const std::uint8_t> d) override {
-    result_bytes.append(reinterpret_cast<const char*>(d.data()), d.size());
+  Result<std::size_t> result_chunk(std::uint64_t, std::uint64_t, std::size_t size,
+                                   const ChunkFill& fill) override {
+    std::string buf(size, '\0');
+    auto n = fill(std::span<std::uint8_t>(reinterpret_cast<std::uint8_t*>(buf.data()), size));
+    if (n) result_bytes.append(buf, 0, *n);
+    return n;
   }
   void result_end(std::uint64_t, std::uint64_t, const Bytes&) override { result_ended = true; }
 };
@@ -114,7 +118,8 @@ class AgentCoreTest : public ::testing::Test {
     auto ready = a.upload_begin(r);
     if (!ready) return ready.take_error();
     for (std::size_t off = ready->offset; off < content.size(); off += 8) {
-      a.upload_chunk(ready->upload_id, off, as_bytes(std::string_view(content).substr(off, 8)));
+      a.upload_chunk(ready->upload_id, off,
+                     Chunk::copy_of(as_bytes(std::string_view(content).substr(off, 8))));
     }
     return a.upload_end(ready->upload_id);
   }
@@ -199,9 +204,11 @@ TEST_F(AgentCoreTest, LostChunksGiveSizeMismatchAndTheUploadResumes) {
   auto req = begin_req("lost", UploadItem::dataset(0, "a.csv"), data0, d0_p);
   auto ready = a->upload_begin(req);
   ASSERT_TRUE(ready.ok());
-  a->upload_chunk(ready->upload_id, 0, as_bytes(std::string_view(data0).substr(0, 8)));
+  a->upload_chunk(ready->upload_id, 0,
+                  Chunk::copy_of(as_bytes(std::string_view(data0).substr(0, 8))));
   // The chunk at 8 was lost: the one at 10 is dropped, not written out of place.
-  a->upload_chunk(ready->upload_id, 10, as_bytes(std::string_view(data0).substr(10)));
+  a->upload_chunk(ready->upload_id, 10,
+                  Chunk::copy_of(as_bytes(std::string_view(data0).substr(10))));
   auto end = a->upload_end(ready->upload_id);
   ASSERT_FALSE(end.ok());
   EXPECT_EQ(end.error().code, "size_mismatch");
@@ -213,7 +220,7 @@ TEST_F(AgentCoreTest, LostChunksGiveSizeMismatchAndTheUploadResumes) {
   auto again = a->upload_begin(req);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->offset, 8u) << "the received prefix is kept for the resume";
-  a->upload_chunk(again->upload_id, 8, as_bytes(std::string_view(data0).substr(8)));
+  a->upload_chunk(again->upload_id, 8, Chunk::copy_of(as_bytes(std::string_view(data0).substr(8))));
   auto done = a->upload_end(again->upload_id);
   ASSERT_TRUE(done.ok()) << done.error().to_string();
   // A retried upload.end (lost reply) answers the same.
@@ -333,8 +340,10 @@ TEST_F(AgentCoreTest, RestartMidRunIsReportedFailedAndMidUploadResumes) {
     auto req = begin_req("c9", UploadItem::dataset(0, "a.csv"), data0, d0_p);
     auto ready = a->upload_begin(req);
     ASSERT_TRUE(ready.ok());
-    a->upload_chunk(ready->upload_id, 0, as_bytes(std::string_view(data0).substr(0, 8)));
-    a->upload_chunk(ready->upload_id, 8, as_bytes(std::string_view(data0).substr(8, 4)));
+    a->upload_chunk(ready->upload_id, 0,
+                    Chunk::copy_of(as_bytes(std::string_view(data0).substr(0, 8))));
+    a->upload_chunk(ready->upload_id, 8,
+                    Chunk::copy_of(as_bytes(std::string_view(data0).substr(8, 4))));
   }  // "killed"
   {
     auto a = open();
@@ -343,7 +352,8 @@ TEST_F(AgentCoreTest, RestartMidRunIsReportedFailedAndMidUploadResumes) {
     auto ready = a->upload_begin(req);
     ASSERT_TRUE(ready.ok());
     EXPECT_EQ(ready->offset, 12u) << "resumes after the bytes already on disk";
-    a->upload_chunk(ready->upload_id, 12, as_bytes(std::string_view(data0).substr(12)));
+    a->upload_chunk(ready->upload_id, 12,
+                    Chunk::copy_of(as_bytes(std::string_view(data0).substr(12))));
     ASSERT_TRUE(a->upload_end(ready->upload_id).ok());
     EXPECT_EQ(a->state(), State::kRunning);
   }  // killed while running

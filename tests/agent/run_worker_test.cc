@@ -28,7 +28,10 @@ struct Out : Outbox {
     lines.push_back(std::string(stream) + ":" + std::string(line));
   }
   void upload_credit(std::uint64_t, std::uint64_t, std::uint32_t) override {}
-  void result_chunk(std::uint64_t, std::uint64_t, std::span<const std::uint8_t>) override {}
+  Result<std::size_t> result_chunk(std::uint64_t, std::uint64_t, std::size_t size,
+                                   const ChunkFill&) override {
+    return size;
+  }
   void result_end(std::uint64_t, std::uint64_t, const Bytes&) override {}
 };
 
@@ -66,7 +69,7 @@ class RunWorkerTest : public ::testing::Test {
     r.signature = *k->sign(as_bytes(upload_statement(id, UploadItem::algorithm(), sha)));
     auto ready = agent->upload_begin(r);
     ASSERT_TRUE(ready.ok());
-    agent->upload_chunk(ready->upload_id, 0, as_bytes(script));
+    agent->upload_chunk(ready->upload_id, 0, Chunk::copy_of(as_bytes(script)));
     ASSERT_TRUE(agent->upload_end(ready->upload_id).ok());
     ASSERT_EQ(agent->state(), State::kRunning);
   }

@@ -12,8 +12,8 @@
 namespace cocos::agent {
 namespace {
 
-std::span<const std::uint8_t> bytes_of(const std::string& s) {
-  return as_bytes(s);
+Chunk bytes_of(const std::string& s) {
+  return Chunk::copy_of(as_bytes(s));
 }
 
 TEST(UploadSink, WholeUploadVerifies) {
@@ -54,8 +54,8 @@ TEST(UploadSink, ResumesFromDurablePrefixAndRehashes) {
     auto sink = UploadSink::open(path, mixed.size(), sha);
     ASSERT_TRUE(sink.ok());
     ASSERT_TRUE(sink->write(0, bytes_of(mixed.substr(0, 123456))).ok());
-    ASSERT_TRUE(sink->sync().ok());
-    EXPECT_EQ(sink->durable(), 123456u);
+    ASSERT_TRUE(sink->flush().ok());
+    EXPECT_EQ(sink->written(), 123456u);
   }  // connection cut: the sink is dropped, the partial file stays
   auto sink = UploadSink::open(path, mixed.size(), sha);
   ASSERT_TRUE(sink.ok());

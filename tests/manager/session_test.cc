@@ -229,7 +229,7 @@ TEST(AgentSession, UploadRespectsCreditsAndResumeOffset) {
   ASSERT_TRUE(session.wait_agent("agent-u", soon()));
   std::ostringstream out;
   Progress progress("algorithm", data.size(), out, false);
-  UploadSource src{UploadItem::algorithm(), dir / "algo", Bytes{1, 2, 3}};
+  UploadSource src{UploadItem::algorithm(), dir / "algo", Bytes{1, 2, 3}, {}};
   auto st = session.upload("c1", src, progress, soon());
   agent.join();
   ASSERT_TRUE(st) << st.error().to_string();
@@ -264,8 +264,8 @@ TEST(AgentSession, UploadErrorKeepsAgentCode) {
   ASSERT_TRUE(session.wait_agent("", soon()));
   std::ostringstream out;
   Progress progress("d", 4, out, false);
-  auto st =
-      session.upload("c1", {UploadItem::dataset(1, "d.csv"), dir / "d.csv", {}}, progress, soon());
+  auto st = session.upload("c1", {UploadItem::dataset(1, "d.csv"), dir / "d.csv", {}, {}}, progress,
+                           soon());
   agent.join();
   ASSERT_FALSE(st);
   EXPECT_EQ(st.error().code, "bad_signature");

@@ -355,13 +355,18 @@ void AgentApp::upload_credit(std::uint64_t upload_id, std::uint64_t acked, std::
   send_notice(std::move(c));
 }
 
-void AgentApp::result_chunk(std::uint64_t stream_id, std::uint64_t offset,
-                            std::span<const std::uint8_t> data) {
-  zmq::message_t raw(data.data(), data.size());
+Result<std::size_t> AgentApp::result_chunk(std::uint64_t stream_id, std::uint64_t offset,
+                                           std::size_t size, const ChunkFill& fill) {
+  // The core reads the file straight into the frame that is sent.
+  zmq::message_t raw(size);
+  auto n = fill(std::span<std::uint8_t>(static_cast<std::uint8_t*>(raw.data()), size));
+  if (!n) return n.take_error();
+  if (*n != size) return make_error("internal", "result chunk: read fewer bytes than asked");
   messages::ResultChunk c;
   c.stream_id = stream_id;
   c.offset = offset;
   send_notice(std::move(c), &raw);
+  return *n;
 }
 
 void AgentApp::result_end(std::uint64_t stream_id, std::uint64_t size, const Bytes& sha3) {

@@ -43,8 +43,8 @@ class AgentApp : public Outbox {
   void log(std::string_view computation_id, std::string_view stream, std::string_view line,
            std::uint64_t dropped) override;
   void upload_credit(std::uint64_t upload_id, std::uint64_t acked, std::uint32_t credits) override;
-  void result_chunk(std::uint64_t stream_id, std::uint64_t offset,
-                    std::span<const std::uint8_t> data) override;
+  Result<std::size_t> result_chunk(std::uint64_t stream_id, std::uint64_t offset, std::size_t size,
+                                   const ChunkFill& fill) override;
   void result_end(std::uint64_t stream_id, std::uint64_t size, const Bytes& sha3) override;
 
  private:

@@ -33,7 +33,7 @@ void AgentApp::on_message(bus::Incoming&& in) {
   switch (in.type()) {
     case T::kUploadChunk:
       if (const auto* c = in.body<messages::UploadChunk>()) {
-        agent_->upload_chunk(c->upload_id, c->offset, in.raw_bytes());
+        agent_->upload_chunk(c->upload_id, c->offset, in.take_raw());
       }
       return;
     case T::kResultCredit:

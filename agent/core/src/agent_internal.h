@@ -28,7 +28,6 @@ struct Agent::ResultStream {
   std::uint64_t size = 0;
   std::uint64_t offset = 0;
   bool ended = false;
-  std::vector<std::uint8_t> buf;  // one buffer per stream, reused for every chunk
 };
 
 std::uint64_t now_ms();

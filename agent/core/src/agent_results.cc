@@ -77,23 +77,29 @@ void Agent::result_credit(std::uint64_t stream_id, std::uint32_t credits) {
   auto it = streams_.find(stream_id);
   if (it == streams_.end()) return;
   ResultStream& s = *it->second;
-  if (s.buf.empty()) s.buf.resize(opt_.result_chunk_size);
   for (std::uint32_t i = 0; i < credits && s.offset < s.size; ++i) {
-    const std::size_t want =
-        static_cast<std::size_t>(std::min<std::uint64_t>(s.buf.size(), s.size - s.offset));
-    ssize_t n = ::pread(s.fd.get(), s.buf.data(), want, static_cast<off_t>(s.offset));
-    if (n <= 0) {
-      if (n < 0 && errno == EINTR) {
-        --i;
-        continue;
+    const std::size_t want = static_cast<std::size_t>(
+        std::min<std::uint64_t>(opt_.result_chunk_size, s.size - s.offset));
+    // pread straight into the outgoing message.
+    auto read_into = [&s](std::span<std::uint8_t> buf) -> Result<std::size_t> {
+      std::size_t got = 0;
+      while (got < buf.size()) {
+        ssize_t n = ::pread(s.fd.get(), buf.data() + got, buf.size() - got,
+                            static_cast<off_t>(s.offset + got));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return errno_error("results.zip", errno);
+        if (n == 0) return make_error("io_error", "results.zip is shorter than announced");
+        got += static_cast<std::size_t>(n);
       }
-      warn("result stream: cannot read results.zip");
+      return got;
+    };
+    auto sent = outbox_.result_chunk(stream_id, s.offset, want, read_into);
+    if (!sent) {
+      warn("result stream " + std::to_string(stream_id) + ": " + sent.error().to_string());
       streams_.erase(it);
       return;
     }
-    outbox_.result_chunk(stream_id, s.offset,
-                         std::span<const std::uint8_t>(s.buf.data(), static_cast<std::size_t>(n)));
-    s.offset += static_cast<std::uint64_t>(n);
+    s.offset += *sent;
   }
   if (s.offset == s.size && !s.ended) {
     s.ended = true;

@@ -132,8 +132,7 @@ Result<UploadReady> Agent::upload_begin(const UploadBeginRequest& req) {
   return ready;
 }
 
-void Agent::upload_chunk(std::uint64_t upload_id, std::uint64_t offset,
-                         std::span<const std::uint8_t> data) {
+void Agent::upload_chunk(std::uint64_t upload_id, std::uint64_t offset, Chunk data) {
   auto it = uploads_.find(upload_id);
   if (it == uploads_.end()) return;  // aborted, superseded or from before a restart: drop
   UploadSession& s = *it->second;
@@ -143,20 +142,23 @@ void Agent::upload_chunk(std::uint64_t upload_id, std::uint64_t offset,
   } else if (offset != s.sink->offset() || data.size() > opt_.chunk_size) {
     // A re-sent chunk we already hold, a gap or a wrong length: dropped (PROTOCOL.md §7.1).
     // upload.end then answers size_mismatch and the sender resumes from the durable offset.
-  } else if (auto st = s.sink->write(offset, data); !st) {
+  } else if (auto st = s.sink->write(offset, std::move(data)); !st) {
     s.failed = st.error();
   }
   s.unreported_chunks += 1;
   const bool complete = !s.failed && s.sink->offset() == s.sink->size();
   if (s.unreported_chunks >= std::max<std::uint32_t>(1, opt_.upload_credits / 2) || complete ||
       s.failed) {
+    // `acked` reports the bytes in the file, where a resume starts: wait for the writer thread to
+    // catch up (it is at most the chunk just hashed behind: hashing is the slower step). Nobody
+    // waits for the disk here, only upload.end does (fdatasync), so receiving, hashing and
+    // writing overlap.
     std::uint64_t acked = 0;
     if (!s.failed) {
-      // Credits report durable bytes: that is the offset a resume starts from.
-      if (auto st = s.sink->sync(); !st) {
+      if (auto st = s.sink->flush(); !st) {
         s.failed = st.error();
       } else {
-        acked = s.sink->durable();
+        acked = s.sink->written();
       }
     }
     outbox_.upload_credit(upload_id, acked, s.unreported_chunks);
@@ -181,8 +183,8 @@ Result<UploadDone> Agent::upload_end(std::uint64_t upload_id) {
   }
   if (s->sink->offset() < s->sink->size()) {
     // Chunks were lost (a dropped connection): keep what is on disk for a resume.
-    const std::uint64_t have = s->sink->offset();
-    (void)s->sink->sync();
+    (void)s->sink->flush();
+    const std::uint64_t have = s->sink->written();
     return make_error("size_mismatch", s->item.describe() + ": " + std::to_string(have) + " of " +
                                            std::to_string(s->sink->size()) +
                                            " bytes received; resume with upload.begin");

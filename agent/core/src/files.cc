@@ -19,11 +19,6 @@ void UniqueFd::reset() noexcept {
   }
 }
 
-Error errno_error(std::string_view what, int err) {
-  std::string code = (err == ENOSPC || err == EDQUOT) ? "no_space" : "io_error";
-  return make_error(std::move(code), std::string(what) + ": " + std::strerror(err));
-}
-
 Status fsync_dir(const std::string& dir) {
   UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!fd.valid()) return errno_error(dir, errno);

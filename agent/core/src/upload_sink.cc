@@ -41,6 +41,7 @@ Result<UploadSink> UploadSink::open(const std::string& path, std::uint64_t size,
       s.discard();
       return st.take_error();
     }
+    s.start_writer();
     return s;
   }
   struct stat st {};
@@ -66,15 +67,36 @@ Result<UploadSink> UploadSink::open(const std::string& path, std::uint64_t size,
     done += static_cast<std::uint64_t>(n);
   }
   s.offset_ = done;
-  s.durable_ = done;
-  if (::lseek(s.fd_.get(), static_cast<off_t>(done), SEEK_SET) < 0) {
-    return errno_error(path, errno);
-  }
+  s.start_writer();
   return s;
 }
 
-Status UploadSink::write(std::uint64_t offset, std::span<const std::uint8_t> data) {
-  if (!fd_.valid()) return make_error("io_error", "upload sink is closed");
+UploadSink::~UploadSink() = default;
+
+UploadSink& UploadSink::operator=(UploadSink&& other) noexcept {
+  if (this != &other) {
+    writer_.reset();
+    path_ = std::move(other.path_);
+    size_ = other.size_;
+    expected_ = std::move(other.expected_);
+    hasher_ = std::move(other.hasher_);
+    fd_ = std::move(other.fd_);
+    writer_ = std::move(other.writer_);
+    offset_ = other.offset_;
+  }
+  return *this;
+}
+
+void UploadSink::start_writer() {
+  writer_ = std::make_unique<BackgroundWriter>(fd_.get(), offset_, path_, kMaxQueued);
+}
+
+std::uint64_t UploadSink::written() const {
+  return writer_ ? writer_->written() : offset_;
+}
+
+Status UploadSink::write(std::uint64_t offset, Chunk data) {
+  if (!fd_.valid() || !writer_) return make_error("io_error", "upload sink is closed");
   if (offset != offset_) {
     return make_error("bad_message", "chunk at offset " + std::to_string(offset) + ", expected " +
                                          std::to_string(offset_));
@@ -84,38 +106,34 @@ Status UploadSink::write(std::uint64_t offset, std::span<const std::uint8_t> dat
     return make_error("size_mismatch",
                       "more bytes than the declared size " + std::to_string(size_));
   }
-  const std::uint8_t* p = data.data();
-  std::size_t left = data.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd_.get(), p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      Error e = errno_error(path_, errno);
-      discard();
-      return e;
-    }
-    p += n;
-    left -= static_cast<std::size_t>(n);
-  }
-  hasher_.update(data);
+  // Hash here while the writer thread writes the chunks before this one.
+  hasher_.update(data.bytes());
   offset_ += data.size();
+  if (auto st = writer_->push(std::move(data)); !st) {
+    discard();
+    return st;
+  }
   return ok_status();
 }
 
-Status UploadSink::sync() {
-  if (!fd_.valid()) return make_error("io_error", "upload sink is closed");
-  if (durable_ == offset_) return ok_status();
-  if (::fsync(fd_.get()) != 0) {
-    Error e = errno_error(path_, errno);
-    if (e.code == "no_space") discard();
-    return e;
+Status UploadSink::flush() {
+  if (!fd_.valid() || !writer_) return make_error("io_error", "upload sink is closed");
+  if (auto st = writer_->flush(); !st) {
+    if (st.error().code == "no_space") discard();
+    return st;
   }
-  durable_ = offset_;
   return ok_status();
 }
 
 Status UploadSink::finish() {
-  if (auto st = sync(); !st) return st;
+  if (auto st = flush(); !st) return st;
+  // The one wait for the disk: an accepted item is durable. Write-back of all but the tail was
+  // started while the upload ran, so this is short.
+  if (::fdatasync(fd_.get()) != 0) {
+    Error e = errno_error(path_, errno);
+    discard();
+    return e;
+  }
   if (offset_ != size_) {
     discard();
     return make_error("size_mismatch", "received " + std::to_string(offset_) + " bytes, declared " +
@@ -127,17 +145,18 @@ Status UploadSink::finish() {
     return make_error("hash_mismatch", "SHA3-256 is " + to_hex(got) + ", the manifest declares " +
                                            to_hex(expected_));
   }
+  writer_.reset();
   fd_.reset();
   ::unlink((path_ + ".meta").c_str());
   return ok_status();
 }
 
 void UploadSink::discard() {
+  writer_.reset();
   fd_.reset();
   ::unlink(path_.c_str());
   ::unlink((path_ + ".meta").c_str());
   offset_ = 0;
-  durable_ = 0;
 }
 
 }  // namespace cocos::agent

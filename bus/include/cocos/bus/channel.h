@@ -18,6 +18,7 @@
 #include <zmq.hpp>
 
 #include "cocos/bus/options.h"
+#include "cocos/common/chunk.h"
 #include "cocos/common/result.h"
 #include "cocos/messages/codec.h"
 
@@ -33,6 +34,12 @@ struct Incoming {
 
   messages::ByteView raw_bytes() const {
     return {static_cast<const std::uint8_t*>(raw.data()), raw.size()};
+  }
+  // Moves frame 3 out as a Chunk (still no copy: the chunk owns the received message).
+  Chunk take_raw() {
+    return Chunk::adopt(std::move(raw), [](const zmq::message_t& m) {
+      return std::span<const std::uint8_t>(static_cast<const std::uint8_t*>(m.data()), m.size());
+    });
   }
   messages::MessageType type() const { return msg.header.type; }
   template <class T>

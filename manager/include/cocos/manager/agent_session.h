@@ -50,6 +50,12 @@ struct UploadSource {
   UploadItem item;
   std::string path;
   Bytes signature;
+  // The file's SHA3-256 when the caller has already computed it over this very file; upload.begin
+  // then carries it as is. Empty (what `cocos-manager run` does): upload() hashes the file first,
+  // so a file that does not match the manifest is refused at upload.begin (hash_mismatch, not a
+  // signature error), before any byte is sent. Never put the manifest's declared hash here: the
+  // agent would then check the signature against a hash the file may not have.
+  Bytes sha3_256;
 };
 
 struct ResultFile {
@@ -92,8 +98,9 @@ class AgentSession {
                 Deadline deadline);
 
   // Proves possession of `consumer` (result.challenge, signed statement, result.get), receives
-  // the result zip into `out_path` (written to a temporary file, checked against the announced
-  // size and SHA3-256, fsync'd, renamed), then acknowledges it (result.ack).
+  // the result zip into `out_path` (written to a temporary file by a writer thread while this
+  // thread hashes, checked against the announced size and SHA3-256, fsync'd, renamed), then
+  // acknowledges it (result.ack).
   Result<ResultFile> fetch_result(const std::string& cid, const PrivateKey& consumer,
                                   const std::string& out_path, Progress& progress,
                                   Deadline deadline);
@@ -111,8 +118,7 @@ class AgentSession {
   Status backfill(const std::string& agent, Deadline deadline);
   EventLog* log_for(const std::string& agent);
   void reply(const std::string& agent, const messages::Header& request, const messages::Body& body);
-  Status notice(const messages::Body& body, const std::string& cid,
-                std::span<const std::uint8_t> raw = {});
+  Status notice(const messages::Body& body, const std::string& cid);
 
   Router& router_;
   std::string events_dir_;

@@ -9,12 +9,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "cocos/common/chunk.h"
 #include "cocos/common/encoding.h"
 #include "cocos/common/result.h"
 #include "cocos/messages/codec.h"
@@ -25,7 +27,7 @@ namespace cocos::manager {
 struct Incoming {
   std::string agent_id;  // the DEALER's routing id
   messages::Envelope envelope;
-  Bytes raw;  // frame 3 (upload/result chunks), empty otherwise
+  Chunk raw;  // frame 3 (upload/result chunks), empty otherwise; owns the received frame, no copy
 };
 
 struct RouterOptions {
@@ -56,6 +58,13 @@ class Router {
   // (queue full), "io_error".
   Status send(const std::string& agent_id, const messages::Header& header,
               const messages::Body& body, std::span<const std::uint8_t> raw = {});
+  // Sends a message whose frame 3 is `size` bytes that `fill` writes straight into the outgoing
+  // frame (an upload chunk read from its file goes to the socket without another copy). Returns
+  // what `fill` returned, once sent; an error of `fill` sends nothing.
+  using FrameFill = std::function<Result<std::size_t>(std::span<std::uint8_t> frame)>;
+  Result<std::size_t> send_filled(const std::string& agent_id, const messages::Header& header,
+                                  const messages::Body& body, std::size_t size,
+                                  const FrameFill& fill);
 
   // Waits up to `timeout` for one message. nullopt when nothing arrived in time. Malformed input
   // is answered by the bus as the protocol requires and never surfaces here.

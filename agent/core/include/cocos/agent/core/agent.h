@@ -117,8 +117,7 @@ class Agent {
   Status manifest_put(const nlohmann::json& manifest);
   Result<UploadReady> upload_begin(const UploadBeginRequest& req);
   // Notice: errors are kept on the upload and reported by upload_end.
-  void upload_chunk(std::uint64_t upload_id, std::uint64_t offset,
-                    std::span<const std::uint8_t> data);
+  void upload_chunk(std::uint64_t upload_id, std::uint64_t offset, Chunk data);
   Result<UploadDone> upload_end(std::uint64_t upload_id);
   Status upload_abort(std::uint64_t upload_id);
   Result<Bytes> result_challenge();

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "cocos/common/result.h"
+#include "cocos/common/sys_error.h"  // errno_error
 
 namespace cocos::agent {
 
@@ -37,10 +38,6 @@ class UniqueFd {
  private:
   int fd_ = -1;
 };
-
-// An Error for a failed system call: code "no_space" for ENOSPC/EDQUOT, "io_error" otherwise;
-// the message names `what` (usually the path) and strerror(err).
-Error errno_error(std::string_view what, int err);
 
 // Replaces `path` with `content` so that a crash at any point leaves either the old or the new
 // file, never a mix: write `path.tmp`, fsync it, rename over `path`, fsync the directory.

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -33,8 +34,13 @@ class Outbox {
                    std::uint64_t dropped) = 0;
   virtual void upload_credit(std::uint64_t upload_id, std::uint64_t acked,
                              std::uint32_t credits) = 0;
-  virtual void result_chunk(std::uint64_t stream_id, std::uint64_t offset,
-                            std::span<const std::uint8_t> data) = 0;
+  // Sends one result chunk of at most `size` bytes at `offset`. The outbox provides the buffer
+  // (the outgoing message itself) and `fill` reads the bytes into it, so a chunk goes from the
+  // file to the socket without an extra copy. `fill` returns how many bytes it read, and so does
+  // result_chunk once they are sent; on an error of `fill` nothing is sent and it is returned.
+  using ChunkFill = std::function<Result<std::size_t>(std::span<std::uint8_t> buffer)>;
+  virtual Result<std::size_t> result_chunk(std::uint64_t stream_id, std::uint64_t offset,
+                                           std::size_t size, const ChunkFill& fill) = 0;
   virtual void result_end(std::uint64_t stream_id, std::uint64_t size, const Bytes& sha3) = 0;
 };
 
