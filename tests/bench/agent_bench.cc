@@ -9,9 +9,13 @@
 #include "benches.h"
 #include "gbench.h"
 #include "manager_driver.h"
-#include "process.h"
+#include "support/process.h"
 
 namespace cocos::bench {
+
+using test_support::Child;
+using test_support::proc_status_kib;
+using test_support::TempDir;
 
 std::vector<std::string> agent_argv(const Options& o, const std::string& endpoint,
                                     const std::string& work_dir) {

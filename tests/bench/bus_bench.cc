@@ -11,9 +11,13 @@
 #include "benches.h"
 #include "cocos/bus/manager_endpoint.h"
 #include "cocos/bus/pubsub.h"
-#include "process.h"
+#include "support/process.h"
 
 namespace cocos::bench {
+
+using test_support::Child;
+using test_support::self_exe;
+
 namespace {
 
 namespace msg = messages;

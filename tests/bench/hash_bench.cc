@@ -11,9 +11,12 @@
 #include "cocos/igvm/measure.h"
 #include "gbench.h"
 #include "igvm_writer.h"
-#include "process.h"
+#include "support/process.h"
 
 namespace cocos::bench {
+
+using test_support::TempDir;
+
 namespace {
 
 struct MdCtxFree {

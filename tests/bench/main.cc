@@ -11,7 +11,7 @@
 
 #include "benches.h"
 #include "gbench.h"
-#include "process.h"
+#include "support/process.h"
 
 namespace {
 
@@ -63,7 +63,8 @@ int main(int argc, char** argv) {
   }
   if (o.agent_bin.empty()) {
     o.agent_bin =
-        (std::filesystem::path(cocos::bench::self_exe()).parent_path() / "cocos-agent").string();
+        (std::filesystem::path(cocos::test_support::self_exe()).parent_path() / "cocos-agent")
+            .string();
   }
   o.min_time = o.quick ? 0.05 : 2.0;
   // Libraries log through spdlog's default logger (stdout); stdout is for the report alone.

@@ -18,9 +18,12 @@
 #include "cocos/verifier/policy/policy.h"
 #include "cocos/verifier/snp/verify.h"
 #include "gbench.h"
-#include "process.h"
+#include "support/process.h"
 
 namespace cocos::bench {
+
+using test_support::TempDir;
+
 namespace {
 
 namespace snp = verifier::snp;

@@ -15,9 +15,17 @@
 #include "cocos/common/statements.h"
 #include "gbench.h"
 #include "manager_driver.h"
-#include "process.h"
+#include "support/process.h"
+#include "support/random_file.h"
 
 namespace cocos::bench {
+
+using test_support::Child;
+using test_support::proc_status_kib;
+using test_support::TempDir;
+using test_support::thread_times;
+using test_support::thread_times_delta;
+using test_support::write_random_file;
 
 std::vector<std::string> agent_argv(const Options& o, const std::string& endpoint,
                                     const std::string& work_dir);
@@ -32,29 +40,6 @@ constexpr const char* kAlgorithm =
     "# cocos-bench algorithm: copy the dataset into the results, or write a marker.\n"
     "if [ \"$1\" = copy ]; then cat \"$DATASETS_DIR/data.bin\" > \"$RESULTS_DIR/result.bin\";\n"
     "else echo done > \"$RESULTS_DIR/result.txt\"; fi\n";
-
-// Writes `size` bytes of incompressible pseudo-random data (xorshift) and returns its SHA3-256.
-Result<Bytes> write_dataset(const std::string& path, std::uint64_t size) {
-  std::ofstream f(path, std::ios::binary);
-  Hasher h(HashAlg::kSha3_256);
-  std::vector<std::uint64_t> buf((1 << 20) / 8);
-  std::uint64_t x = 0x9E3779B97F4A7C15ull;
-  for (std::uint64_t done = 0; done < size;) {
-    for (auto& w : buf) {
-      x ^= x << 13;
-      x ^= x >> 7;
-      x ^= x << 17;
-      w = x;
-    }
-    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(size - done, 1 << 20));
-    const auto* p = reinterpret_cast<const std::uint8_t*>(buf.data());
-    h.update(std::span<const std::uint8_t>(p, n));
-    f.write(reinterpret_cast<const char*>(p), static_cast<std::streamsize>(n));
-    done += n;
-  }
-  if (!f) return make_error("io_error", "cannot write " + path);
-  return h.finish();
-}
 
 // The disk's durable write rate in the work dir: 1 MiB writes, fsync every 4 MiB (what the agent
 // does with its default 8 credits), so upload_mib_s can be read against what the disk allows.
@@ -187,7 +172,7 @@ void bench_upload_result(const Options& o, Report& r) {
       r.set("disk_write_fsync_mib_s", *disk, "MiB/s");
     }
     const std::string path = dir->path() + "/data.bin";
-    auto sha = write_dataset(path, o.upload_bytes());
+    auto sha = write_random_file(path, o.upload_bytes());
     if (!sha) return r.skipped("upload", sha.error().to_string());
     auto run = run_agent(o, dir->path(), keys, path, o.upload_bytes(), *sha, true);
     if (!run) return r.skipped("upload", run.error().to_string());
@@ -219,7 +204,7 @@ void bench_upload_result(const Options& o, Report& r) {
     auto dir = TempDir::create(o.work_base, "cocos-bench-rss-");
     if (!dir) return r.skipped("upload_rss", dir.error().to_string());
     const std::string path = dir->path() + "/data.bin";
-    auto sha = write_dataset(path, sizes[i]);
+    auto sha = write_random_file(path, sizes[i]);
     if (!sha) return r.skipped("upload_rss", sha.error().to_string());
     auto run = run_agent(o, dir->path(), keys, path, sizes[i], *sha, false);
     if (!run) return r.skipped("upload_rss", run.error().to_string());

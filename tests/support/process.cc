@@ -1,9 +1,10 @@
-// Child process control and /proc readings for the whole-process benchmarks.
+// Child process control and /proc readings for whole-process tests and benchmarks.
 #include "process.h"
 
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,32 +19,72 @@
 #include <thread>
 #include <vector>
 
-namespace cocos::bench {
+extern char** environ;
+
+namespace cocos::test_support {
 
 Result<Child> Child::spawn(const std::vector<std::string>& argv, const std::string& stderr_path) {
-  int p[2];
-  if (::pipe2(p, O_CLOEXEC) != 0)
-    return make_error("io_error", "pipe: " + std::string(strerror(errno)));
+  SpawnOptions o;
+  o.log_path = stderr_path;
+  return spawn(argv, o);
+}
+
+Result<Child> Child::spawn(const std::vector<std::string>& argv, const SpawnOptions& o) {
+  if (argv.empty()) return make_error("io_error", "spawn: empty argv");
+  // Everything the child needs is built before fork: after it, only async-signal-safe calls.
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  std::vector<std::string> env_strings;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    const auto overridden = std::any_of(o.env.begin(), o.env.end(), [&](const std::string& x) {
+      const auto eq = x.find('=');
+      return entry.substr(0, entry.find('=')) == std::string_view(x).substr(0, eq);
+    });
+    if (!overridden) env_strings.emplace_back(entry);
+  }
+  env_strings.insert(env_strings.end(), o.env.begin(), o.env.end());
+  std::vector<char*> envp;
+  for (auto& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  int log_fd = -1;
+  if (!o.log_path.empty()) {
+    log_fd = ::open(o.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (log_fd < 0) return make_error("io_error", o.log_path + ": " + strerror(errno));
+  }
+  int p[2] = {-1, -1};
+  if (!o.stdout_to_log && ::pipe2(p, O_CLOEXEC) != 0) {
+    const int err = errno;
+    if (log_fd >= 0) ::close(log_fd);
+    return make_error("io_error", "pipe: " + std::string(strerror(err)));
+  }
+  const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) {
-    ::close(p[0]);
-    ::close(p[1]);
-    return make_error("io_error", "fork: " + std::string(strerror(errno)));
+    const int err = errno;
+    for (int fd : {p[0], p[1], log_fd}) {
+      if (fd >= 0) ::close(fd);
+    }
+    return make_error("io_error", "fork: " + std::string(strerror(err)));
   }
   if (pid == 0) {
     // Child: only async-signal-safe calls until exec.
-    ::dup2(p[1], STDOUT_FILENO);
-    if (!stderr_path.empty()) {
-      const int fd = ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-      if (fd >= 0) ::dup2(fd, STDERR_FILENO);
+    if (o.die_with_parent) {
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != parent) ::_exit(127);  // the parent already died before prctl
     }
-    ::execv(args[0], args.data());
+    if (!o.stdout_to_log) {
+      ::dup2(p[1], STDOUT_FILENO);
+    } else if (log_fd >= 0) {
+      ::dup2(log_fd, STDOUT_FILENO);
+    }
+    if (log_fd >= 0) ::dup2(log_fd, STDERR_FILENO);
+    ::execve(args[0], args.data(), envp.data());
     ::_exit(127);
   }
-  ::close(p[1]);
+  if (log_fd >= 0) ::close(log_fd);
+  if (p[1] >= 0) ::close(p[1]);
   return Child(pid, p[0]);
 }
 
@@ -104,6 +145,10 @@ Result<std::string> Child::read_line(std::chrono::milliseconds timeout) {
   }
 }
 
+void Child::signal(int sig) {
+  if (pid_ > 0) ::kill(pid_, sig);
+}
+
 int Child::stop(std::chrono::milliseconds grace) {
   if (pid_ <= 0) return -1;
   int status = 0;
@@ -126,11 +171,12 @@ Result<int> Child::wait(std::chrono::milliseconds timeout) {
   if (pid_ <= 0) return make_error("closed", "no child");
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   int status = 0;
-  while (std::chrono::steady_clock::now() < deadline) {
+  while (true) {  // checks at least once, so a zero timeout asks "has it exited?"
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
       return status;
     }
+    if (std::chrono::steady_clock::now() >= deadline) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   return make_error("timeout", "child still running");
@@ -219,6 +265,11 @@ std::string self_exe() {
   return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
 }
 
+std::string temp_base() {
+  const char* t = std::getenv("TMPDIR");
+  return t != nullptr && *t != '\0' ? std::string(t) : std::string("/tmp");
+}
+
 Result<TempDir> TempDir::create(const std::string& base, const std::string& prefix) {
   std::string tmpl = base + "/" + prefix + "XXXXXX";
   if (::mkdtemp(tmpl.data()) == nullptr) {
@@ -233,4 +284,4 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-}  // namespace cocos::bench
+}  // namespace cocos::test_support

@@ -1,6 +1,12 @@
-// Child processes for whole-process measurements: spawn a program (the real cocos-agent, or
-// this bench re-executed in a helper role), read its stdout line by line, read its memory
-// figures from /proc, and always reap it (RAII: the destructor kills and waits).
+// tests/support/process.h
+//
+// Child processes for whole-process tests and benchmarks: spawn a program (the real cocos-agent,
+// or a test re-executed in a helper role), read its stdout line by line, read its memory and CPU
+// figures from /proc, and always reap it (RAII: the destructor kills and waits). Also a temp dir
+// that removes itself. Shared by cocos-bench and the reliability tests (cocos_test_support).
+//
+// Not thread-safe: create, use and destroy a Child on one thread (the one that spawned it, since
+// SpawnOptions::die_with_parent is tied to that thread).
 #pragma once
 
 #include <sys/types.h>
@@ -13,7 +19,20 @@
 
 #include "cocos/common/result.h"
 
-namespace cocos::bench {
+namespace cocos::test_support {
+
+struct SpawnOptions {
+  // stderr is appended to this file ("" = inherited).
+  std::string log_path;
+  // stdout goes to log_path too (or is inherited) instead of a pipe for read_line(): for a child
+  // nobody reads, which must never block on a full pipe.
+  bool stdout_to_log = false;
+  // The child gets SIGKILL when the spawning thread ends (PR_SET_PDEATHSIG), so a test killed by
+  // its timeout leaves no process behind even though no destructor ran.
+  bool die_with_parent = false;
+  // "NAME=value" entries set in the child's environment (replacing this process's value).
+  std::vector<std::string> env;
+};
 
 class Child {
  public:
@@ -21,6 +40,9 @@ class Child {
   // stderr_path (or is inherited when empty). Error "io_error".
   static Result<Child> spawn(const std::vector<std::string>& argv,
                              const std::string& stderr_path = "");
+  // The same with every option (see SpawnOptions). Error "io_error".
+  static Result<Child> spawn(const std::vector<std::string>& argv, const SpawnOptions& options);
+  Child() = default;  // no process, like a moved-from Child: pid() is -1, stop() does nothing
   ~Child();
   Child(Child&& o) noexcept;
   Child& operator=(Child&& o) noexcept;
@@ -32,7 +54,11 @@ class Child {
   Result<std::string> read_line(std::chrono::milliseconds timeout);
   // SIGTERM, then SIGKILL after `grace`; returns the exit status (waitpid's).
   int stop(std::chrono::milliseconds grace = std::chrono::milliseconds(2000));
-  // Waits for a normal exit (no signal sent); "timeout" when it is still running.
+  // Sends `sig` without waiting (no-op once reaped), so many children can be asked to stop at
+  // once before each is stop()ped: the grace periods then overlap instead of adding up.
+  void signal(int sig);
+  // Waits for a normal exit (no signal sent) and reaps the child; "timeout" when it is still
+  // running (a zero timeout checks once without waiting), "closed" when already reaped.
   Result<int> wait(std::chrono::milliseconds timeout);
 
  private:
@@ -65,6 +91,9 @@ std::string thread_times_delta(const std::map<std::string, ThreadTimes>& before,
 // Path of the running executable (/proc/self/exe), for re-executing helper roles.
 std::string self_exe();
 
+// Where temp dirs go: $TMPDIR when set and not empty, else /tmp.
+std::string temp_base();
+
 // A fresh directory under `base` (mkdtemp), removed with everything in it by the destructor.
 class TempDir {
  public:
@@ -81,4 +110,4 @@ class TempDir {
   std::string path_;
 };
 
-}  // namespace cocos::bench
+}  // namespace cocos::test_support
