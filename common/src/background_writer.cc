@@ -2,6 +2,7 @@
 #include "cocos/common/background_writer.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -55,6 +56,8 @@ std::uint64_t BackgroundWriter::written() const {
 }
 
 void BackgroundWriter::run() {
+  // Named, so per-thread CPU figures (the benchmark's notes, top -H) show the writer apart.
+  ::pthread_setname_np(::pthread_self(), "cocos-writer");
   std::uint64_t kicked = written_;  // write-back was started for [.., kicked)
   std::unique_lock lock(mu_);
   for (;;) {

@@ -7,8 +7,9 @@
 #include <cstdio>
 
 #include "benches.h"
+#include "cocos/manager/agent_session.h"
+#include "cocos/manager/router.h"
 #include "gbench.h"
-#include "manager_driver.h"
 #include "support/process.h"
 
 namespace cocos::bench {
@@ -42,17 +43,22 @@ void bench_agent_start(const Options& o, Report& r) {
   for (int i = 0; i < o.agent_starts(); ++i) {
     auto dir = TempDir::create(o.work_base, "cocos-bench-start-");
     if (!dir) return r.skipped("agent_start", dir.error().to_string());
-    auto drv = ManagerDriver::bind();
-    if (!drv) return r.skipped("agent_start", drv.error().to_string());
-    const auto t0 = bus::Clock::now();
-    auto child = Child::spawn(agent_argv(o, (*drv)->endpoint(), dir->path() + "/work"),
+    auto router = manager::Router::bind("tcp://127.0.0.1:*");
+    if (!router) return r.skipped("agent_start", router.error().to_string());
+    manager::AgentSession session(*router, dir->path() + "/events", {});
+    const auto t0 = std::chrono::steady_clock::now();
+    auto child = Child::spawn(agent_argv(o, router->endpoint(), dir->path() + "/work"),
                               dir->path() + "/agent.log");
     if (!child) return r.skipped("agent_start", child.error().to_string());
-    auto t1 = (*drv)->wait_hello(std::chrono::seconds(30));
-    if (!t1) return r.skipped("agent_start", t1.error().to_string());
-    start_ms.push_back(std::chrono::duration<double, std::milli>(*t1 - t0).count());
-    if (auto s = (*drv)->serve_for(std::chrono::milliseconds(o.quick ? 300 : 2000)); !s) {
-      return r.skipped("agent_start", s.error().to_string());
+    auto hello = session.wait_agent("", t0 + std::chrono::seconds(30));
+    if (!hello) return r.skipped("agent_start", hello.error().to_string());
+    const auto t1 = std::chrono::steady_clock::now();
+    start_ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+    // Idle: the session answers the agent's events and pings until the deadline.
+    auto idle = session.pump_until([] { return false; },
+                                   t1 + std::chrono::milliseconds(o.quick ? 300 : 2000));
+    if (!idle && idle.error().code != "timeout") {
+      return r.skipped("agent_start", idle.error().to_string());
     }
     auto rss = proc_status_kib(child->pid(), "VmRSS");
     if (!rss) return r.skipped("agent_start", "cannot read VmRSS of the agent");

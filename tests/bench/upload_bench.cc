@@ -1,20 +1,24 @@
 // Upload and result streaming through the real cocos-agent process: this process is the manager
-// (ManagerDriver), the agent receives a signed dataset over tcp://127.0.0.1 with credits, hashes
-// it (SHA3-256), writes it to disk and checks the provider's signature; its algorithm copies the
-// dataset into results/, and the result zip (Stored) streams back to us as a consumer. The
-// agent's peak RSS (VmHWM) is read after a big and after a small upload, each in a fresh agent.
+// (the manager library's Router + AgentSession, as cocos-manager uses them), the agent receives a
+// signed dataset over tcp://127.0.0.1 with credits, hashes it (SHA3-256), writes it to disk and
+// checks the provider's signature; its algorithm copies the dataset into results/, and the result
+// zip (Stored) streams back to us as a consumer. The agent's peak RSS (VmHWM) is read after a big
+// and after a small upload, each in a fresh agent.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 
 #include "benches.h"
 #include "cocos/common/hash.h"
 #include "cocos/common/statements.h"
+#include "cocos/manager/agent_session.h"
+#include "cocos/manager/format.h"
+#include "cocos/manager/router.h"
 #include "gbench.h"
-#include "manager_driver.h"
 #include "support/process.h"
 #include "support/random_file.h"
 
@@ -41,8 +45,8 @@ constexpr const char* kAlgorithm =
     "if [ \"$1\" = copy ]; then cat \"$DATASETS_DIR/data.bin\" > \"$RESULTS_DIR/result.bin\";\n"
     "else echo done > \"$RESULTS_DIR/result.txt\"; fi\n";
 
-// The disk's durable write rate in the work dir: 1 MiB writes, fsync every 4 MiB (what the agent
-// does with its default 8 credits), so upload_mib_s can be read against what the disk allows.
+// The disk's durable write rate in the work dir: 1 MiB writes, one fdatasync at the end (what the
+// agent does with an upload), so upload_mib_s can be read against what the disk allows.
 Result<double> disk_write_fsync_mib_s(const std::string& dir, std::uint64_t size) {
   const std::string path = dir + "/fsync-probe.bin";
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -52,9 +56,8 @@ Result<double> disk_write_fsync_mib_s(const std::string& dir, std::uint64_t size
   bool ok = true;
   for (std::uint64_t done = 0; done < size && ok; done += buf.size()) {
     ok = ::write(fd, buf.data(), buf.size()) == static_cast<ssize_t>(buf.size());
-    if (ok && ((done >> 20) % 4 == 3)) ok = ::fsync(fd) == 0;
   }
-  ok = ok && ::fsync(fd) == 0;
+  ok = ok && ::fdatasync(fd) == 0;
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   ::close(fd);
   ::unlink(path.c_str());
@@ -69,12 +72,14 @@ struct Keys {
 struct RunResult {
   double upload_s = 0;
   double peak_rss_mib = 0;
-  std::optional<ResultFetch> result;
+  double result_s = 0;  // result.challenge .. result file checked, fsync'd, renamed, acked
+  std::uint64_t result_size = 0;
   // Where the CPU went, per thread, during the upload and the result stream.
   std::string upload_agent_cpu, upload_self_cpu, result_agent_cpu, result_self_cpu;
 };
 
-// One fresh agent: manifest, algorithm, the dataset (timed), then optionally the result.
+// One fresh agent driven by the manager library (Router + AgentSession, what cocos-manager runs):
+// manifest, algorithm, the dataset (timed), then optionally the result (timed).
 Result<RunResult> run_agent(const Options& o, const std::string& dir, const Keys& keys,
                             const std::string& dataset, std::uint64_t size, const Bytes& sha,
                             bool fetch) {
@@ -85,7 +90,6 @@ Result<RunResult> run_agent(const Options& o, const std::string& dir, const Keys
   }
   const Bytes algo_sha = digest(HashAlg::kSha3_256, std::string_view(kAlgorithm));
   const std::string cid = fetch ? "bench-upload-result" : "bench-upload-rss";
-
   msg::Manifest m;
   m.id = cid;
   m.name = "cocos-bench";
@@ -97,55 +101,64 @@ Result<RunResult> run_agent(const Options& o, const std::string& dir, const Keys
   m.result_consumers.push_back({keys.consumer.public_key().to_der()});
   m.timeout_s = 3600;
 
-  auto drv = ManagerDriver::bind();
-  if (!drv) return drv.take_error();
-  auto child = Child::spawn(agent_argv(o, (*drv)->endpoint(), dir + "/work"), dir + "/agent.log");
+  auto router = manager::Router::bind("tcp://127.0.0.1:*");
+  if (!router) return router.take_error();
+  manager::AgentSession session(*router, dir + "/events", {});
+  auto child = Child::spawn(agent_argv(o, router->endpoint(), dir + "/work"), dir + "/agent.log");
   if (!child) return child.take_error();
-  if (auto h = (*drv)->wait_hello(std::chrono::seconds(30)); !h) return h.take_error();
-  if (auto r = (*drv)->call(cid, msg::ManifestPut{m}, std::chrono::seconds(30)); !r) {
-    return r.take_error();
-  }
+  const auto deadline = [](int seconds) {
+    return std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  };
+  if (auto a = session.wait_agent("", deadline(30)); !a) return a.take_error();
+  if (auto r = session.call(msg::ManifestPut{m}, cid, deadline(30)); !r) return r.take_error();
 
-  msg::UploadBegin ab;
-  ab.item = "algorithm";
-  ab.size = std::string_view(kAlgorithm).size();
-  ab.sha3_256 = algo_sha;
+  std::ostringstream quiet;  // progress lines are not wanted here
   auto asig = keys.algo.sign(as_bytes(upload_statement(cid, UploadItem::algorithm(), algo_sha)));
   if (!asig) return asig.take_error();
-  ab.signature = *asig;
-  if (auto t = (*drv)->upload(cid, ab, algo_path); !t) return t.take_error();
-
-  msg::UploadBegin db;
-  db.item = "dataset";
-  db.index = 0;
-  db.filename = "data.bin";
-  db.size = size;
-  db.sha3_256 = sha;
-  auto dsig =
-      keys.data.sign(as_bytes(upload_statement(cid, UploadItem::dataset(0, "data.bin"), sha)));
+  manager::Progress algo_progress("algorithm", 0, quiet, false);
+  if (auto st = session.upload(cid, {UploadItem::algorithm(), algo_path, *asig, algo_sha},
+                               algo_progress, deadline(60));
+      !st) {
+    return st.take_error();
+  }
+  const UploadItem item = UploadItem::dataset(0, "data.bin");
+  auto dsig = keys.data.sign(as_bytes(upload_statement(cid, item, sha)));
   if (!dsig) return dsig.take_error();
-  db.signature = *dsig;
   RunResult rr;
   const auto agent0 = thread_times(child->pid());
   const auto self0 = thread_times(::getpid());
-  auto t = (*drv)->upload(cid, db, dataset);
-  if (!t) return t.take_error();
-  rr.upload_s = *t;
+  manager::Progress data_progress("dataset", size, quiet, false);
+  // The hash is the one this process computed over the file it wrote, so upload() need not read
+  // the file twice (cocos-manager run hashes first, before upload.begin: not part of the timing).
+  const auto t0 = std::chrono::steady_clock::now();
+  if (auto st = session.upload(cid, {item, dataset, *dsig, sha}, data_progress, deadline(3600));
+      !st) {
+    return st.take_error();
+  }
+  rr.upload_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   rr.upload_agent_cpu = thread_times_delta(agent0, thread_times(child->pid()));
   rr.upload_self_cpu = thread_times_delta(self0, thread_times(::getpid()));
   auto hwm = proc_status_kib(child->pid(), "VmHWM");
   if (!hwm) return make_error("io_error", "cannot read VmHWM of the agent");
   rr.peak_rss_mib = *hwm / 1024.0;
   if (!fetch) return rr;
-
-  if (auto s = (*drv)->wait_state("resultsReady", std::chrono::seconds(3600)); !s) {
-    return s.take_error();
+  auto ready = [&] {
+    const auto& e = session.last_event();
+    return e && (e->state == "resultsReady" || e->state == "failed");
+  };
+  if (auto st = session.pump_until(ready, deadline(3600)); !st) return st.take_error();
+  if (session.last_event()->state != "resultsReady") {
+    return make_error("failed", "the computation failed; see " + dir + "/agent.log");
   }
   const auto agent1 = thread_times(child->pid());
   const auto self1 = thread_times(::getpid());
-  auto f = (*drv)->fetch_result(cid, keys.consumer, dir + "/result.zip");
+  manager::Progress result_progress("results", 0, quiet, false);
+  const auto t1 = std::chrono::steady_clock::now();
+  auto f = session.fetch_result(cid, keys.consumer, dir + "/result.zip", result_progress,
+                                deadline(3600));
   if (!f) return f.take_error();
-  rr.result = *f;
+  rr.result_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+  rr.result_size = f->size;
   rr.result_agent_cpu = thread_times_delta(agent1, thread_times(child->pid()));
   rr.result_self_cpu = thread_times_delta(self1, thread_times(::getpid()));
   return rr;
@@ -177,23 +190,24 @@ void bench_upload_result(const Options& o, Report& r) {
     auto run = run_agent(o, dir->path(), keys, path, o.upload_bytes(), *sha, true);
     if (!run) return r.skipped("upload", run.error().to_string());
     const double up = static_cast<double>(o.upload_bytes()) / kMiB / run->upload_s;
-    const double res = static_cast<double>(run->result->size) / kMiB / run->result->seconds;
+    const double res = static_cast<double>(run->result_size) / kMiB / run->result_s;
     r.set("upload_mib_s", up, "MiB/s");
     if (sha3) r.set("upload_ratio", up / *sha3, "", ">= 0.85");
     r.set("result_mib_s", res, "MiB/s");
     if (sha3) r.set("result_ratio", res / *sha3, "", ">= 0.85");
     char note[300];
     std::snprintf(note, sizeof note,
-                  "%.0f MiB dataset, upload.begin -> upload.end ok (agent: 1 MiB chunks, 8 "
-                  "credits, hash + write + fsync + signature); result zip %.0f MiB, result.get "
-                  "-> result.end with size and SHA3-256 checked by the consumer",
+                  "%.0f MiB dataset, manager library (AgentSession) upload.begin -> upload.end ok "
+                  "(agent: 1 MiB chunks, 8 credits, hash + write, fdatasync at the end, "
+                  "signature); result zip %.0f MiB, AgentSession::fetch_result: challenge -> "
+                  "result checked (size, SHA3-256), fsync'd, renamed, acked",
                   static_cast<double>(o.upload_bytes()) / kMiB,
-                  static_cast<double>(run->result->size) / kMiB);
+                  static_cast<double>(run->result_size) / kMiB);
     r.note("upload", note);
     r.note("upload_cpu", "during " + std::to_string(run->upload_s).substr(0, 5) +
                              " s of upload: agent threads " + run->upload_agent_cpu +
                              "; manager (bench) threads " + run->upload_self_cpu);
-    r.note("result_cpu", "during " + std::to_string(run->result->seconds).substr(0, 5) +
+    r.note("result_cpu", "during " + std::to_string(run->result_s).substr(0, 5) +
                              " s of result stream: agent threads " + run->result_agent_cpu +
                              "; consumer (bench) threads " + run->result_self_cpu);
   }
