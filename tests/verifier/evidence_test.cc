@@ -1,6 +1,7 @@
 // Whole-evidence verification with a test chain and test quotes: each platform, each binding
 // rule (with and without bus key), simulated roots, IGVM measurement, nonces, PCR policy, and
-// the failures (a bad second quote, wrong binding, wrong REPORT_DATA, untrusted root).
+// the failures (a bad second quote, wrong binding, wrong REPORT_DATA, untrusted root), and the
+// caches a long-running verifier keeps across evidence.
 #include "cocos/verifier/evidence/evidence.h"
 
 #include <gtest/gtest.h>
@@ -83,6 +84,25 @@ TEST(Evidence, EveryPlatformAndBindingVerifies) {
       }
     }
   }
+}
+
+TEST(Evidence, CachesKeptAcrossEvidence) {
+  Fixture f;
+  snp::CertCache certs;
+  snp::ChainCache chain;
+  f.opt.cert_cache = &certs;
+  f.opt.cache = &chain;
+  for (int i = 0; i < 3; ++i) {
+    const Verdict v = verify_evidence(make("snp", i % 2 == 0), f.opt);
+    EXPECT_TRUE(v.valid()) << render_text(v);
+  }
+  EXPECT_EQ(certs.size(), 2u);  // VCEK and ASK, parsed once
+  EXPECT_EQ(certs.hits(), 4u);
+  // A tampered VCEK is another certificate: parsed anew, and its chain fails.
+  EvidenceInput bad = make("snp", false);
+  bad.certs["vcek"][bad.certs["vcek"].size() - 3] ^= 0x01;
+  EXPECT_EQ(first_failure(verify_evidence(bad, f.opt)), "snp.chain.leaf");
+  EXPECT_EQ(certs.hits(), 5u);  // the ASK only
 }
 
 TEST(Evidence, BindingRuleNames) {

@@ -1,6 +1,11 @@
 // IGVM parser and SNP launch digest: every page type, parameter areas/inserts, VMSA, several
-// platforms, ID block, and corrupted files that must be rejected with "bad_igvm".
+// platforms, ID block, batches measured on several threads, the mapped-file path, and corrupted
+// files that must be rejected with "bad_igvm".
 #include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "cocos/igvm/measure.h"
 #include "igvm_writer.h"
@@ -176,6 +181,84 @@ TEST(Igvm, KvmChecksRejectMisplacedVmsa) {
   EXPECT_EQ(error_of(late.build(), o).code, "igvm_kvm");
 }
 
+// More pages than one measuring batch, of every kind interleaved, and the VMSA last: the
+// digest and the observed page order must not depend on the number of hashing threads.
+TEST(Igvm, ManyPagesAcrossBatchesAndThreadsMatchReference) {
+  IgvmWriter w;
+  RefDigest ref;
+  std::vector<std::uint64_t> ref_gpas;
+  auto add = [&](std::uint8_t type, std::uint64_t gpa, const Bytes* c) {
+    ref.page(type, gpa, c);
+    ref_gpas.push_back(gpa);
+  };
+  w.platform(kSnp, 2);
+  w.parameter_area(0, 3000 * 4096ull);
+  const Bytes zeros(4096, 0);
+  std::uint64_t gpa = 0x100000;
+  for (std::uint32_t i = 0; i < 4500; ++i) {
+    Bytes page = pattern_page(static_cast<std::uint8_t>(i));
+    put_le(page, 0, i, 4);  // every page distinct
+    w.page_data(gpa, kSnp, page);
+    add(1, gpa, &page);
+    gpa += 4096;
+    if (i % 3 == 0) {
+      w.page_data(gpa, kSnp, {});
+      add(1, gpa, &zeros);
+      gpa += 4096;
+    }
+    if (i % 1000 == 0) {
+      w.page_data(gpa, kSnp, {}, /*UNMEASURED*/ 2);
+      add(4, gpa, nullptr);
+      gpa += 4096;
+    }
+  }
+  w.parameter_insert(0x40000000, kSnp, 0);  // 3000 unmeasured pages across a batch boundary
+  for (std::uint64_t i = 0; i < 3000; ++i) add(4, 0x40000000 + i * 4096, nullptr);
+  Bytes vmsa = pattern_page(6);
+  w.vp_context(kVmsaGpa, kSnp, vmsa);
+  add(2, kVmsaGpa, &vmsa);
+  const Bytes file = w.build();
+  auto parsed = igvm::parse_igvm(file);
+  ASSERT_TRUE(parsed.ok()) << parsed.error().to_string();
+  for (unsigned threads : {1u, 2u, 3u, 8u}) {
+    SCOPED_TRACE(threads);
+    MeasureOptions o;
+    o.threads = threads;
+    std::vector<std::uint64_t> gpas;
+    o.observer = [&](const igvm::MeasuredPage& p) { gpas.push_back(p.gpa); };
+    auto m = igvm::measure_snp(*parsed, o);
+    ASSERT_TRUE(m.ok()) << m.error().to_string();
+    EXPECT_EQ(to_hex(m->digest), to_hex(ref.value()));
+    EXPECT_EQ(m->pages, ref_gpas.size());
+    EXPECT_EQ(gpas, ref_gpas);
+  }
+}
+
+TEST(Igvm, FromFileMapsTheFileAndReportsIoErrors) {
+  const std::string dir =
+      (std::filesystem::temp_directory_path() / "cocos-igvm-test-XXXXXX").string();
+  std::string tmpl = dir;
+  ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+  const Sample s = make_sample();
+  const std::string path = tmpl + "/sample.igvm";
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(s.file.data()),
+             static_cast<std::streamsize>(s.file.size()));
+  auto d = igvm::snp_launch_digest_from_file(path);
+  ASSERT_TRUE(d.ok()) << d.error().to_string();
+  EXPECT_EQ(to_hex(*d), to_hex(s.expected));
+  const std::string empty = tmpl + "/empty.igvm";
+  std::ofstream(empty, std::ios::binary).flush();
+  auto e = igvm::snp_launch_digest_from_file(empty);
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.error().code, "bad_igvm");
+  auto missing = igvm::snp_launch_digest_from_file(tmpl + "/missing.igvm");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, "io_error");
+  std::error_code ec;
+  std::filesystem::remove_all(tmpl, ec);
+}
+
 // ---- corrupted files ----
 
 Bytes simple_file() {
@@ -334,6 +417,28 @@ TEST(IgvmCorrupt, EveryTruncationIsRejectedWithoutCrash) {
 TEST(Igvm, Crc32KnownAnswer) {
   const std::string s = "123456789";
   EXPECT_EQ(igvm::crc32(as_bytes(s)), 0xCBF43926u);
+}
+
+// The 8-bytes-at-a-time loop against one bit at a time, for every length and offset around it,
+// and chained over two calls.
+TEST(Igvm, Crc32MatchesBitwiseReference) {
+  auto bitwise = [](std::span<const std::uint8_t> d) {
+    std::uint32_t c = 0xFFFFFFFFu;
+    for (std::uint8_t b : d) {
+      c ^= b;
+      for (int k = 0; k < 8; ++k) c = (c & 1) ? (0xEDB88320u ^ (c >> 1)) : (c >> 1);
+    }
+    return ~c;
+  };
+  const Bytes data = pattern_page(42, 64);
+  for (std::size_t off = 0; off < 8; ++off) {
+    for (std::size_t len = 0; off + len <= data.size(); ++len) {
+      const auto part = std::span(data).subspan(off, len);
+      ASSERT_EQ(igvm::crc32(part), bitwise(part)) << off << " " << len;
+      const std::size_t half = len / 2;
+      ASSERT_EQ(igvm::crc32(part.subspan(half), igvm::crc32(part.first(half))), bitwise(part));
+    }
+  }
 }
 
 }  // namespace

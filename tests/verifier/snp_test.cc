@@ -1,8 +1,10 @@
 // SNP report vectors (expectations.json "snp_reports", "vcek_only"): parsing, signature, chain
-// to the embedded roots, wrong-product roots, flipped bytes, TCB and HWID, certificate table.
+// to the embedded roots, wrong-product roots, flipped bytes, TCB and HWID, certificate table;
+// the certificate and chain caches (identical DER only, bounded, validity still per report).
 #include <gtest/gtest.h>
 
 #include <ctime>
+#include <thread>
 
 #include "cocos/verifier/snp/verify.h"
 #include "test_util.h"
@@ -219,6 +221,142 @@ TEST(SnpCerts, EmbeddedRootsMatchPublishedFingerprints) {
   const auto milan = read_amd_extensions(parse_certs(read_data(kVectors[0].vcek)).value()[0]);
   EXPECT_EQ(milan.product_name.value_or(""), "Milan-B0");
   EXPECT_EQ(milan.ucode.value_or(0), 68);
+}
+
+// The verdicts of a verification through warm caches equal those without caches.
+std::vector<std::pair<std::string, CheckStatus>> outline(const Verdict& v) {
+  std::vector<std::pair<std::string, CheckStatus>> out;
+  for (const auto& c : v.checks()) out.emplace_back(c.code, c.status);
+  return out;
+}
+
+TEST(SnpCaches, WarmCachesGiveTheSameVerdicts) {
+  CertCache certs;
+  ChainCache chain;
+  for (const auto& vec : kVectors) {
+    SCOPED_TRACE(vec.report);
+    const SnpEvidence plain = load(vec);
+    for (int round = 0; round < 3; ++round) {
+      SnpEvidence ev;
+      ev.report = plain.report;
+      ASSERT_TRUE(add_certs(ev, {certs.from_der(read_data(vec.vcek)).value()}).ok());
+      for (std::time_t now : {kNow, std::time_t{1893456000}}) {  // valid, then 2030
+        for (auto product :
+             {std::optional<Product>(Product::kMilan), std::optional<Product>(Product::kGenoa)}) {
+          Verdict cached;
+          VerifyOptions o;
+          o.product = product;
+          o.now = now;
+          o.cache = &chain;
+          verify_authenticity(ev, o, cached);
+          Verdict fresh;
+          o.cache = nullptr;
+          verify_authenticity(plain, o, fresh);
+          EXPECT_EQ(outline(cached), outline(fresh)) << render_text(cached);
+          EXPECT_EQ(cached.valid(), fresh.valid());
+          if (now == kNow) {
+            EXPECT_EQ(cached.valid(), product == Product::kMilan);
+          }
+        }
+      }
+    }
+  }
+  EXPECT_EQ(certs.size(), 2u);
+  EXPECT_EQ(certs.hits(), 4u);  // two vectors, three rounds each: the first of each parses
+}
+
+TEST(SnpCaches, CertCacheHitNeedsIdenticalDer) {
+  CertCache cache;
+  const Bytes der = read_data(kVectors[0].vcek);
+  const Cert a = cache.from_der(der).value();
+  const Cert b = cache.from_der(Bytes(der)).value();  // another buffer, same bytes
+  EXPECT_EQ(cache.hits(), 1u);
+  EXPECT_EQ(a.get(), b.get());  // the same parse
+  EXPECT_EQ(a.fingerprint(), Cert::from_der(der).value().fingerprint());
+  // One bit of the signature flipped: still a certificate, but another one.
+  Bytes other = der;
+  other[der.size() - 2] ^= 0x01;
+  const Cert c = cache.from_der(other).value();
+  EXPECT_EQ(cache.hits(), 1u);
+  EXPECT_NE(c.fingerprint(), a.fingerprint());
+  EXPECT_EQ(c.der(), other);
+  // Garbage is an error every time and is not cached.
+  EXPECT_EQ(cache.from_der(as_bytes(std::string("not a cert"))).error().code, "bad_cert");
+  EXPECT_FALSE(cache.from_der({}).ok());
+  EXPECT_EQ(cache.size(), 2u);
+}
+
+TEST(SnpCaches, BoundedLeastRecentlyUsed) {
+  CertCache certs(2);
+  const Bytes d0 = read_data(kVectors[0].vcek), d1 = read_data(kVectors[1].vcek),
+              d2 = read_data("snp-reports/virtee_turin_vcek_only.der");
+  ASSERT_TRUE(certs.from_der(d0).ok());
+  ASSERT_TRUE(certs.from_der(d1).ok());
+  ASSERT_TRUE(certs.from_der(d0).ok());  // d0 is now the most recent
+  EXPECT_EQ(certs.hits(), 1u);
+  ASSERT_TRUE(certs.from_der(d2).ok());  // drops d1
+  EXPECT_EQ(certs.size(), 2u);
+  ASSERT_TRUE(certs.from_der(d0).ok());
+  EXPECT_EQ(certs.hits(), 2u);
+  ASSERT_TRUE(certs.from_der(d1).ok());  // parsed again
+  EXPECT_EQ(certs.hits(), 2u);
+
+  ChainCache chain(2);
+  const Cert v0 = certs.from_der(d0).value(), v1 = certs.from_der(d1).value();
+  const auto milan = chain.bundle(Product::kMilan, false).value();
+  EXPECT_TRUE(chain.signed_by(v0, milan.intermediate));
+  EXPECT_TRUE(chain.signed_by(v1, milan.intermediate));
+  EXPECT_TRUE(chain.signed_by(milan.intermediate, milan.ark));
+  EXPECT_EQ(chain.size(), 2u);
+  EXPECT_FALSE(chain.signed_by(milan.ark, v0));
+  EXPECT_EQ(chain.size(), 2u);
+  // The bundle is parsed once and is the embedded one.
+  EXPECT_EQ(chain.bundle(Product::kMilan, false)->ark.get(), milan.ark.get());
+  EXPECT_EQ(milan.ark.fingerprint(), amd_bundle(Product::kMilan, false)->ark.fingerprint());
+}
+
+TEST(SnpCaches, ValidityBoundsAreThoseOfX509CmpTime) {
+  const Cert c = Cert::from_der(read_data(kVectors[0].vcek)).value();
+  ASSERT_TRUE(c.not_before().has_value());
+  ASSERT_TRUE(c.not_after().has_value());
+  const auto nb = static_cast<std::time_t>(*c.not_before());
+  const auto na = static_cast<std::time_t>(*c.not_after());
+  EXPECT_LT(nb, kNow);
+  EXPECT_GT(na, kNow);
+  EXPECT_EQ(validity_problem(c, nb - 1), "not yet valid");
+  EXPECT_EQ(validity_problem(c, nb), "");
+  EXPECT_EQ(validity_problem(c, na - 1), "");
+  EXPECT_EQ(validity_problem(c, na), "expired");
+}
+
+TEST(SnpCaches, SharedBetweenThreads) {
+  CertCache certs;
+  ChainCache chain;
+  const SnpEvidence plain = load(kVectors[0]);
+  const Bytes der = read_data(kVectors[0].vcek);
+  std::vector<int> valid(4, 0);
+  {
+    std::vector<std::jthread> threads;
+    for (std::size_t t = 0; t < valid.size(); ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < 3; ++i) {
+          SnpEvidence ev;
+          ev.report = plain.report;
+          ev.leaf = certs.from_der(der).value();
+          Verdict v;
+          VerifyOptions o;
+          o.product = Product::kMilan;
+          o.now = kNow;
+          o.cache = &chain;
+          verify_authenticity(ev, o, v);
+          valid[t] += v.valid() ? 1 : 0;
+        }
+      });
+    }
+  }
+  for (int n : valid) EXPECT_EQ(n, 3);
+  EXPECT_EQ(certs.size(), 1u);
+  EXPECT_EQ(chain.size(), 3u);  // VCEK by ASK, ASK by ARK, ARK by itself
 }
 
 }  // namespace

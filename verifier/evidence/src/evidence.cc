@@ -130,7 +130,7 @@ Verdict verify_evidence(const EvidenceInput& ev, const EvidenceOptions& opt) {
     snp::SnpEvidence sev;
     sev.report = std::move(*report);
     for (const auto& [name, der] : ev.certs) {
-      auto c = snp::Cert::from_der(der);
+      auto c = opt.cert_cache ? opt.cert_cache->from_der(der) : snp::Cert::from_der(der);
       if (!c) {
         v.fail("snp.certs", "certificate '" + name + "' parses", "certs." + name, "DER X.509",
                c.error().message);

@@ -4,8 +4,13 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <system_error>
+#include <thread>
+#include <vector>
 
 namespace cocos::igvm {
 
@@ -81,12 +86,88 @@ void LaunchDigest::add_page(PageType type, std::uint64_t gpa, std::span<const st
   update(type, gpa, h);
 }
 
+void LaunchDigest::add_hashed(PageType type, std::uint64_t gpa, const Digest48& contents) {
+  update(type, gpa, contents.data());
+}
+
 void LaunchDigest::add_empty(PageType type, std::uint64_t gpa) {
   update(type, gpa, nullptr);
 }
 
 void LaunchDigest::add_zero_filled_normal(std::uint64_t gpa) {
   update(PageType::kNormal, gpa, impl_->zero_page_hash.data());
+}
+
+namespace {
+
+struct MdCtxFree {
+  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+};
+using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
+
+// Pages handed to a thread at a time: small enough that a thread descheduled by a busy machine
+// holds back little work, large enough that the shared counter is touched rarely.
+constexpr std::size_t kPagesPerGrab = 8;
+// Below this many pages a batch is hashed on the calling thread: starting a thread costs more.
+constexpr std::size_t kMinPagesForThreads = 64;
+
+}  // namespace
+
+struct PageHasher::Impl {
+  EVP_MD* md = nullptr;
+  ~Impl() { EVP_MD_free(md); }
+};
+
+PageHasher::PageHasher(unsigned threads) : impl_(std::make_unique<Impl>()) {
+  impl_->md = EVP_MD_fetch(nullptr, "SHA384", nullptr);
+  if (impl_->md == nullptr) std::abort();  // the default provider always has SHA-384
+  if (threads == 0) threads = std::thread::hardware_concurrency();
+  threads_ = std::clamp(threads, 1u, kMaxThreads);
+}
+
+PageHasher::~PageHasher() = default;
+PageHasher::PageHasher(PageHasher&&) noexcept = default;
+PageHasher& PageHasher::operator=(PageHasher&&) noexcept = default;
+
+void PageHasher::hash(std::span<const std::uint8_t* const> pages, std::span<Digest48> out,
+                      const std::function<void()>& meanwhile) {
+  if (out.size() != pages.size()) std::abort();  // programming error
+  const EVP_MD* md = impl_->md;
+  std::atomic<std::size_t> next{0};
+  // Every thread, the caller included, takes the next few pages until none are left; the
+  // digests land at their page's index, so the order of completion does not matter.
+  auto work = [&] {
+    MdCtxPtr ctx(EVP_MD_CTX_new());
+    if (!ctx) std::abort();  // out of memory
+    for (;;) {
+      const std::size_t begin = next.fetch_add(kPagesPerGrab, std::memory_order_relaxed);
+      if (begin >= pages.size()) return;
+      const std::size_t end = std::min(begin + kPagesPerGrab, pages.size());
+      for (std::size_t i = begin; i < end; ++i) {
+        unsigned int n = 0;
+        if (EVP_DigestInit_ex2(ctx.get(), md, nullptr) != 1 ||
+            EVP_DigestUpdate(ctx.get(), pages[i], kPageSize) != 1 ||
+            EVP_DigestFinal_ex(ctx.get(), out[i].data(), &n) != 1) {
+          std::abort();  // cannot happen with a fetched SHA-384 and a valid context
+        }
+      }
+    }
+  };
+  const std::size_t helpers =
+      pages.size() < kMinPagesForThreads
+          ? 0
+          : std::min<std::size_t>(threads_ - 1, pages.size() / kMinPagesForThreads);
+  std::vector<std::jthread> workers;  // joined when this scope ends
+  workers.reserve(helpers);
+  for (std::size_t i = 0; i < helpers; ++i) {
+    try {
+      workers.emplace_back(work);
+    } catch (const std::system_error&) {
+      break;  // no thread available: the threads already started (or the caller) do the rest
+    }
+  }
+  if (meanwhile) meanwhile();
+  work();
 }
 
 }  // namespace cocos::igvm

@@ -1,6 +1,7 @@
 // OpenSSL 3 X.509 and ECDSA plumbing for the AMD chain. Every OpenSSL object is owned by a
 // unique_ptr with its free function. X509_verify handles the RSA-PSS parameters (SHA-384,
-// MGF1-SHA-384, salt 48) from each certificate's AlgorithmIdentifier.
+// MGF1-SHA-384, salt 48) from each certificate's AlgorithmIdentifier. Everything read from a
+// certificate is read once, when it is parsed, so a cached certificate costs nothing more.
 #include "cocos/verifier/snp/certs.h"
 
 #include <openssl/asn1.h>
@@ -15,10 +16,13 @@
 
 #include <cstring>
 #include <fstream>
+#include <map>
+#include <mutex>
 
 #include "amd_roots_data.h"
 #include "cocos/common/hash.h"
 #include "cocos/common/keys.h"
+#include "lru.h"
 
 namespace cocos::verifier::snp {
 
@@ -95,7 +99,39 @@ std::optional<Bytes> ext_octets(X509* x, const std::string& oid) {
   return v;  // some issuers put the raw bytes in the extension
 }
 
+// seconds since the epoch of an ASN1_TIME; nullopt when it does not parse.
+std::optional<std::int64_t> epoch_seconds(const ASN1_TIME* t) {
+  struct tm tm {};
+  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return std::nullopt;
+  return static_cast<std::int64_t>(timegm(&tm));
+}
+
+AmdExtensions decode_amd_extensions(X509* x) {
+  const std::string p = kOidPrefix;
+  AmdExtensions e;
+  e.struct_version = ext_int(x, p + "1");
+  e.product_name = ext_ia5(x, p + "2");
+  e.bl = ext_int(x, p + "3.1");
+  e.tee = ext_int(x, p + "3.2");
+  e.snp = ext_int(x, p + "3.3");
+  e.ucode = ext_int(x, p + "3.8");
+  e.fmc = ext_int(x, p + "3.9");
+  e.hwid = ext_octets(x, p + "4");
+  e.csp_id = ext_ia5(x, p + "5");
+  return e;
+}
+
 }  // namespace
+
+struct Cert::Data {
+  std::unique_ptr<X509, X509Deleter> x;
+  Bytes der;
+  std::string fp, cn;
+  bool self_issued = false;
+  bool has_tcb_ext = false;
+  AmdExtensions ext;
+  std::optional<std::int64_t> not_before, not_after;
+};
 
 Result<Cert> Cert::from_der(std::span<const std::uint8_t> der) {
   if (der.empty() || der.size() > kMaxCertBytes) {
@@ -104,17 +140,46 @@ Result<Cert> Cert::from_der(std::span<const std::uint8_t> der) {
   const unsigned char* p = der.data();
   X509* raw = d2i_X509(nullptr, &p, static_cast<long>(der.size()));
   if (raw == nullptr) return make_error("bad_cert", "not a DER X.509 certificate");
-  Cert c;
-  c.x_.reset(raw, X509Deleter{});
-  c.der_.assign(der.data(), p);
-  c.fp_ = to_hex(digest(HashAlg::kSha256, c.der_));
-  c.cn_ = name_cn(X509_get_subject_name(raw));
-  c.self_issued_ = X509_NAME_cmp(X509_get_subject_name(raw), X509_get_issuer_name(raw)) == 0;
-  return c;
+  auto d = std::make_shared<Data>();
+  d->x.reset(raw);
+  d->der.assign(der.data(), p);
+  d->fp = to_hex(digest(HashAlg::kSha256, d->der));
+  d->cn = name_cn(X509_get_subject_name(raw));
+  d->self_issued = X509_NAME_cmp(X509_get_subject_name(raw), X509_get_issuer_name(raw)) == 0;
+  d->has_tcb_ext = ext_value(raw, std::string(kOidPrefix) + "3.1").has_value();
+  d->ext = decode_amd_extensions(raw);
+  d->not_before = epoch_seconds(X509_get0_notBefore(raw));
+  d->not_after = epoch_seconds(X509_get0_notAfter(raw));
+  openssl_error();  // absent extensions leave errors on OpenSSL's queue
+  return Cert(std::move(d));
 }
 
+X509* Cert::get() const {
+  return d_->x.get();
+}
+const Bytes& Cert::der() const {
+  return d_->der;
+}
+const std::string& Cert::fingerprint() const {
+  return d_->fp;
+}
+const std::string& Cert::common_name() const {
+  return d_->cn;
+}
+bool Cert::self_issued() const {
+  return d_->self_issued;
+}
 bool Cert::has_amd_tcb_extensions() const {
-  return ext_value(x_.get(), std::string(kOidPrefix) + "3.1").has_value();
+  return d_->has_tcb_ext;
+}
+const AmdExtensions& Cert::amd_extensions() const {
+  return d_->ext;
+}
+std::optional<std::int64_t> Cert::not_before() const {
+  return d_->not_before;
+}
+std::optional<std::int64_t> Cert::not_after() const {
+  return d_->not_after;
 }
 
 std::string Cert::validity() const {
@@ -125,7 +190,7 @@ std::string Cert::validity() const {
     const long n = BIO_get_mem_data(b.get(), &data);
     return std::string(data, static_cast<std::size_t>(n));
   };
-  return show(X509_get0_notBefore(x_.get())) + " .. " + show(X509_get0_notAfter(x_.get()));
+  return show(X509_get0_notBefore(get())) + " .. " + show(X509_get0_notAfter(get()));
 }
 
 Result<std::vector<Cert>> parse_certs(std::span<const std::uint8_t> bytes) {
@@ -187,31 +252,106 @@ Result<AmdBundle> amd_bundle(Product p, bool vlek) {
   return AmdBundle{(*certs)[0], (*certs)[1]};
 }
 
-AmdExtensions read_amd_extensions(const Cert& c) {
-  X509* x = c.get();
-  const std::string p = kOidPrefix;
-  AmdExtensions e;
-  e.struct_version = ext_int(x, p + "1");
-  e.product_name = ext_ia5(x, p + "2");
-  e.bl = ext_int(x, p + "3.1");
-  e.tee = ext_int(x, p + "3.2");
-  e.snp = ext_int(x, p + "3.3");
-  e.ucode = ext_int(x, p + "3.8");
-  e.fmc = ext_int(x, p + "3.9");
-  e.hwid = ext_octets(x, p + "4");
-  e.csp_id = ext_ia5(x, p + "5");
-  return e;
+const AmdExtensions& read_amd_extensions(const Cert& c) {
+  return c.amd_extensions();
 }
+
+struct CertCache::Impl {
+  explicit Impl(std::size_t capacity) : entries(capacity) {}
+  struct Entry {
+    Bytes input;  // the bytes given to from_der (the certificate's DER may end earlier)
+    Cert cert;
+  };
+  mutable std::mutex mu;
+  LruMap<Entry> entries;  // by SHA-256 of the input bytes
+  std::uint64_t hits = 0;
+  std::unique_ptr<EVP_MD, Free<EVP_MD, EVP_MD_free>> sha256{
+      EVP_MD_fetch(nullptr, "SHA256", nullptr)};
+};
+
+CertCache::CertCache(std::size_t capacity) : impl_(std::make_unique<Impl>(capacity)) {
+  if (!impl_->sha256) std::abort();  // the default provider always has SHA-256
+}
+CertCache::~CertCache() = default;
+
+Result<Cert> CertCache::from_der(std::span<const std::uint8_t> der) {
+  if (der.empty() || der.size() > kMaxCertBytes) return Cert::from_der(der);  // its error
+  unsigned char h[32];
+  unsigned int n = 0;
+  if (EVP_Digest(der.data(), der.size(), h, &n, impl_->sha256.get(), nullptr) != 1) {
+    return Cert::from_der(der);
+  }
+  const std::string key(reinterpret_cast<const char*>(h), n);
+  {
+    std::lock_guard lock(impl_->mu);
+    if (Impl::Entry* e = impl_->entries.find(key)) {
+      if (e->input.size() == der.size() &&
+          std::memcmp(e->input.data(), der.data(), der.size()) == 0) {
+        ++impl_->hits;
+        return e->cert;
+      }
+    }
+  }
+  // Parsed outside the lock: other threads keep using the cache meanwhile.
+  auto c = Cert::from_der(der);
+  if (!c) return c;
+  std::lock_guard lock(impl_->mu);
+  impl_->entries.put(key, Impl::Entry{Bytes(der.begin(), der.end()), *c});
+  return c;
+}
+
+std::size_t CertCache::size() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->entries.size();
+}
+
+std::uint64_t CertCache::hits() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->hits;
+}
+
+struct ChainCache::Impl {
+  explicit Impl(std::size_t capacity) : seen(capacity) {}
+  mutable std::mutex mu;
+  LruMap<bool> seen;  // "child fingerprint:issuer fingerprint" -> signature verifies
+  // Embedded bundles by product and vlek; three products, two kinds: nothing to bound.
+  std::map<std::pair<Product, bool>, AmdBundle> bundles;
+};
+
+ChainCache::ChainCache(std::size_t capacity) : impl_(std::make_unique<Impl>(capacity)) {}
+ChainCache::~ChainCache() = default;
 
 bool ChainCache::signed_by(const Cert& child, const Cert& issuer) {
   const std::string key = child.fingerprint() + ":" + issuer.fingerprint();
-  auto it = seen_.find(key);
-  if (it != seen_.end()) return it->second;
+  {
+    std::lock_guard lock(impl_->mu);
+    if (const bool* ok = impl_->seen.find(key)) return *ok;
+  }
+  // Verified outside the lock (an RSA-4096 signature takes a while).
   EVP_PKEY* pub = X509_get0_pubkey(issuer.get());
   const bool ok = pub != nullptr && X509_verify(child.get(), pub) == 1;
   openssl_error();
-  seen_[key] = ok;
+  std::lock_guard lock(impl_->mu);
+  impl_->seen.put(key, ok);
   return ok;
+}
+
+Result<AmdBundle> ChainCache::bundle(Product p, bool vlek) {
+  {
+    std::lock_guard lock(impl_->mu);
+    auto it = impl_->bundles.find({p, vlek});
+    if (it != impl_->bundles.end()) return it->second;
+  }
+  auto b = amd_bundle(p, vlek);
+  if (!b) return b;
+  std::lock_guard lock(impl_->mu);
+  impl_->bundles.emplace(std::make_pair(p, vlek), *b);
+  return b;
+}
+
+std::size_t ChainCache::size() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->seen.size();
 }
 
 Status verify_report_signature(const SnpReport& r, const Cert& leaf) {
@@ -255,9 +395,14 @@ Status verify_report_signature(const SnpReport& r, const Cert& leaf) {
 }
 
 std::string validity_problem(const Cert& c, std::time_t now) {
-  std::time_t t = now;
-  if (X509_cmp_time(X509_get0_notBefore(c.get()), &t) > 0) return "not yet valid";
-  if (X509_cmp_time(X509_get0_notAfter(c.get()), &t) < 0) return "expired";
+  // The times were read when the certificate was parsed; the comparison is made for every
+  // report against the caller's clock. Same bounds as X509_cmp_time (valid from notBefore
+  // up to, but not at, notAfter); an unreadable time is a problem, not a pass.
+  const auto nb = c.not_before(), na = c.not_after();
+  if (!nb || !na) return "has an unreadable validity period";
+  const auto t = static_cast<std::int64_t>(now);
+  if (*nb > t) return "not yet valid";
+  if (*na <= t) return "expired";
   return {};
 }
 

@@ -19,22 +19,22 @@ struct ChainFound {
   std::string failure;  // when not found
 };
 
-ChainFound find_chain(const Cert& leaf, const std::vector<Cert>& inters,
-                      const std::vector<std::pair<Cert, bool>>& roots, ChainCache& cache) {
+ChainFound find_chain(const Cert& leaf, const std::vector<const Cert*>& inters,
+                      const std::vector<std::pair<const Cert*, bool>>& roots, ChainCache& cache) {
   ChainFound out;
   bool leaf_signed = false;
-  for (const Cert& i : inters) {
-    if (!cache.signed_by(leaf, i)) continue;
+  for (const Cert* i : inters) {
+    if (!cache.signed_by(leaf, *i)) continue;
     leaf_signed = true;
     for (const auto& [r, extra] : roots) {
-      if (cache.signed_by(i, r) && cache.signed_by(r, r)) {
-        out.intermediate = &i;
-        out.root = &r;
+      if (cache.signed_by(*i, *r) && cache.signed_by(*r, *r)) {
+        out.intermediate = i;
+        out.root = r;
         out.extra = extra;
         return out;
       }
     }
-    if (!out.intermediate) out.intermediate = &i;
+    if (!out.intermediate) out.intermediate = i;
   }
   out.failure = leaf_signed ? "the ASK/ASVK that signed the leaf is not signed by a trusted ARK"
                             : "no available ASK/ASVK signed the VCEK/VLEK";
@@ -69,8 +69,7 @@ AuthResult verify_authenticity(const SnpEvidence& ev, const VerifyOptions& opt, 
 
   // Product: explicit, else CPUID (v3+), else the certificate's product name.
   const Product cpuid = r.product_from_cpuid();
-  std::optional<AmdExtensions> ext;
-  if (ev.leaf) ext = read_amd_extensions(*ev.leaf);
+  const AmdExtensions* ext = ev.leaf ? &ev.leaf->amd_extensions() : nullptr;
   Product from_cert = Product::kUnknown;
   if (ext && ext->product_name) {
     auto p = parse_product(*ext->product_name);
@@ -136,27 +135,29 @@ AuthResult verify_authenticity(const SnpEvidence& ev, const VerifyOptions& opt, 
   } else {
     products = {Product::kMilan, Product::kGenoa, Product::kTurin};
   }
-  std::vector<Cert> inters = ev.intermediates;
-  std::vector<std::pair<Cert, bool>> roots;
+  // Candidates by pointer: the certificates stay where they are (evidence, options, bundle).
+  std::vector<const Cert*> inters;
+  for (const Cert& c : ev.intermediates) inters.push_back(&c);
+  std::vector<std::pair<const Cert*, bool>> roots;
   for (const Cert& c : opt.extra_roots) {
     if (c.self_issued()) {
-      roots.emplace_back(c, true);
+      roots.emplace_back(&c, true);
     } else {
-      inters.push_back(c);
+      inters.push_back(&c);
     }
   }
   ChainFound found;
   for (Product p : products) {
-    auto bundle = amd_bundle(p, vlek);
+    auto bundle = cache.bundle(p, vlek);
     if (!bundle) continue;
-    std::vector<Cert> with_amd = inters;
-    with_amd.push_back(bundle->intermediate);
+    std::vector<const Cert*> with_amd = inters;
+    with_amd.push_back(&bundle->intermediate);
     auto with_roots = roots;
-    with_roots.emplace_back(bundle->ark, false);
+    with_roots.emplace_back(&bundle->ark, false);
     found = find_chain(*ev.leaf, with_amd, with_roots, cache);
     if (found.root) {
       if (res.product == Product::kUnknown) res.product = p;
-      // Pointers refer to the local vectors: keep only what we need.
+      // Pointers may refer to this iteration's bundle: keep only what we need.
       const std::string inter = cert_label(*found.intermediate);
       const std::string root = cert_label(*found.root);
       v.pass("snp.chain.leaf", std::string(leaf_name) + " is signed by the intermediate",

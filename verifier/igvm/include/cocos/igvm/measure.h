@@ -4,7 +4,9 @@
 // `igvmmeasure --native-zero`); PARAMETER_INSERT as UNMEASURED pages over the whole area (QEMU
 // and microsoft/igvm; igvmmeasure measures only the first page); SHARED pages as ordinary pages
 // (QEMU); each SNP VP_CONTEXT as one VMSA page at its gpa.
-// Single pass over the file data, no allocation per page.
+// Single pass over the file data, no allocation per page. Pages are measured in bounded
+// batches: their CONTENTS digests are computed on several threads (PageHasher), then chained in
+// file order, so the result is the same as measuring one page after the other.
 #pragma once
 
 #include <optional>
@@ -22,6 +24,8 @@ struct MeasureOptions {
   // Do not fail when an SNP ID block's ld differs from the computed digest.
   bool ignore_id_block_ld = false;
   PageObserver observer;  // called for every measured page (may be empty)
+  // Threads hashing page contents; 0 = the machine's hardware threads (PageHasher's cap).
+  unsigned threads = 0;
 };
 
 struct SnpMeasurement {
@@ -40,7 +44,9 @@ Result<SnpMeasurement> measure_snp(const IgvmFile& file, const MeasureOptions& o
 // Parse + measure in memory; returns the 48-byte digest.
 Result<Bytes> snp_launch_digest(std::span<const std::uint8_t> file,
                                 const MeasureOptions& options = {});
-// Reads the file (bounded by kMaxIgvmFileBytes; "io_error" when unreadable) and measures it.
+// Maps the file read-only (bounded by kMaxIgvmFileBytes: "too_large"; "io_error" when
+// unreadable) and measures it without copying it; a file that is not a regular file (a pipe)
+// is read into memory instead. The file must not be truncated while it is being measured.
 Result<Bytes> snp_launch_digest_from_file(const std::string& path,
                                           const MeasureOptions& options = {});
 Result<Bytes> read_file_bounded(const std::string& path, std::size_t max_bytes);

@@ -44,7 +44,10 @@ struct EvidenceOptions {
   std::optional<snp::Product> product;
   std::vector<snp::Cert> extra_roots;  // --trust-root
   std::time_t now = 0;
+  // Optional caches a long-running verifier keeps across evidence (certs.h): parsed
+  // certificates by DER, signature checks by fingerprints. Without them nothing is reused.
   snp::ChainCache* cache = nullptr;
+  snp::CertCache* cert_cache = nullptr;
 };
 
 // The binding rule name PLAN.md prescribes for a platform, with or without a bus key.

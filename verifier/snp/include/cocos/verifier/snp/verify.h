@@ -29,7 +29,9 @@ struct VerifyOptions {
   std::optional<Product> product;  // --product or the policy's product
   std::vector<Cert> extra_roots;  // --trust-root (self-issued ones are roots, others intermediates)
   std::time_t now = 0;
-  ChainCache* cache = nullptr;  // optional; a local cache is used otherwise
+  // Optional; a local one is used otherwise (the embedded roots are then parsed per call).
+  // A verifier that checks many reports keeps one, so only the report signature costs.
+  ChainCache* cache = nullptr;
 };
 
 struct AuthResult {
