@@ -423,8 +423,8 @@ Result<ResultFile> AgentSession::fetch_result(const std::string& cid, const Priv
     return make_error("io_error",
                       "cannot create a file beside " + out_path + ": " + std::strerror(errno));
   stream_->tmp_path = tmpl;
-  stream_->writer =
-      std::make_unique<BackgroundWriter>(stream_->fd.fd, 0, tmpl, ResultStream::kMaxQueued);
+  stream_->writer = std::make_unique<BackgroundWriter>(
+      stream_->fd.fd, 0, tmpl, BackgroundWriter::Options{.max_queued = ResultStream::kMaxQueued});
   progress.update(0);
 
   if (auto st = notice(m::ResultCredit{ready.stream_id, kResultWindow}, cid); !st)

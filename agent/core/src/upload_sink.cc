@@ -88,7 +88,12 @@ UploadSink& UploadSink::operator=(UploadSink&& other) noexcept {
 }
 
 void UploadSink::start_writer() {
-  writer_ = std::make_unique<BackgroundWriter>(fd_.get(), offset_, path_, kMaxQueued);
+  // O_DIRECT: a dataset is hashed once and read later by the algorithm, so caching it while it
+  // streams in would only take the CVM's memory.
+  BackgroundWriter::Options o;
+  o.max_queued = kMaxQueued;
+  o.direct = true;
+  writer_ = std::make_unique<BackgroundWriter>(fd_.get(), offset_, path_, o);
 }
 
 std::uint64_t UploadSink::written() const {
