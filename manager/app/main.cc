@@ -4,11 +4,13 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "cocos/common/malloc_tuning.h"
 #include "commands.h"
 
 namespace app = cocos::manager::app;
 
 int main(int argc, char** argv) {
+  cocos::keep_bulk_buffers_in_heap();
   CLI::App cli{"cocos-manager: reference manager and operator tools for cocos-cpp agents"};
   cli.require_subcommand(1);
   int rc = 0;

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "benches.h"
+#include "cocos/common/malloc_tuning.h"
 #include "gbench.h"
 #include "support/process.h"
 
@@ -36,6 +37,8 @@ constexpr Bench kBenches[] = {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // As cocos-manager's main does: this process is the manager of the upload/result benchmarks.
+  cocos::keep_bulk_buffers_in_heap();
   if (argc >= 3 && std::string(argv[1]) == "--role") {
     return cocos::bench::run_role(argv[2], std::vector<std::string>(argv + 3, argv + argc));
   }

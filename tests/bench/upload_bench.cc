@@ -176,7 +176,7 @@ void bench_upload_result(const Options& o, Report& r) {
   auto consumer = PrivateKey::generate(KeyType::kEd25519);
   if (!algo || !data || !consumer) return r.skipped("upload", "key generation failed");
   const Keys keys{*algo, *data, *consumer};
-  const auto sha3 = r.get("sha3_256_mib_s");
+  const auto sha3_before = r.get("sha3_256_mib_s");
 
   {  // 1. Upload + result throughput.
     auto dir = TempDir::create(o.work_base, "cocos-bench-upload-");
@@ -189,6 +189,21 @@ void bench_upload_result(const Options& o, Report& r) {
     if (!sha) return r.skipped("upload", sha.error().to_string());
     auto run = run_agent(o, dir->path(), keys, path, o.upload_bytes(), *sha, true);
     if (!run) return r.skipped("upload", run.error().to_string());
+    // The single-core speed of this kind of VM moves by tens of percent within minutes: measure
+    // the baseline again right after the transfers and use the mean of the two that bracket them.
+    std::optional<double> sha3 = sha3_before;
+    if (sha3_before) {
+      bench_sha3_baseline(o, r);
+      if (auto after = r.get("sha3_256_mib_s")) {
+        sha3 = (*sha3_before + *after) / 2;
+        r.set("sha3_256_mib_s", *sha3, "MiB/s");
+        char b[160];
+        std::snprintf(b, sizeof b,
+                      "mean of %.1f MiB/s (before the transfers) and %.1f MiB/s (after them)",
+                      *sha3_before, *after);
+        r.note("sha3_baseline", b);
+      }
+    }
     const double up = static_cast<double>(o.upload_bytes()) / kMiB / run->upload_s;
     const double res = static_cast<double>(run->result_size) / kMiB / run->result_s;
     r.set("upload_mib_s", up, "MiB/s");

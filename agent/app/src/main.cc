@@ -8,6 +8,7 @@
 
 #include "agent_app.h"
 #include "cocos/agent/core/config.h"
+#include "cocos/common/malloc_tuning.h"
 
 int main(int argc, char** argv) {
   auto parsed = cocos::agent::parse_config(argc, argv, cocos::agent::process_environment());
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
     std::fputs(parsed->output.c_str(), stdout);
     return 0;
   }
+  cocos::keep_bulk_buffers_in_heap();
   auto logger = spdlog::stderr_color_mt("agent");
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(parsed->config.log_level));
