@@ -93,6 +93,17 @@ Status EventSubscriber::subscribe(const std::string& prefix) {
   return ok_status();
 }
 
+bool EventSubscriber::spin_until_readable(Clock::time_point deadline) {
+  const auto until = std::min(last_message_ + spin_, deadline);
+  while (Clock::now() < until) {
+    // A zero-timeout poll also processes the socket's pending commands (a pipe that became
+    // readable), so it sees a message as soon as the I/O thread hands it over.
+    zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
+    if (zmq::poll(&item, 1, std::chrono::milliseconds(0)) > 0) return true;
+  }
+  return false;
+}
+
 Result<std::optional<Published>> EventSubscriber::receive(std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   try {
@@ -100,7 +111,10 @@ Result<std::optional<Published>> EventSubscriber::receive(std::chrono::milliseco
       auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
       if (left.count() < 0) left = std::chrono::milliseconds(0);
       zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
-      if (zmq::poll(&item, 1, left) == 0) return std::optional<Published>();
+      if (!spin_until_readable(deadline) && zmq::poll(&item, 1, left) == 0) {
+        return std::optional<Published>();
+      }
+      last_message_ = Clock::now();
       std::vector<zmq::message_t> frames;
       zmq::message_t part;
       bool more = true;

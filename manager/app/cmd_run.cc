@@ -77,7 +77,9 @@ int run_run(const RunOptions& o) {
 }
 
 int run_watch(const WatchOptions& o) {
-  WatchConfig c{o.connect, o.agent, o.json, o.count, o.curve_server_key, o.curve_key};
+  WatchConfig c{
+      o.connect,          o.agent,    o.json, std::chrono::microseconds(o.spin_us), o.count,
+      o.curve_server_key, o.curve_key};
   auto st = watch_events(c, std::cout);
   if (!st) {
     std::cerr << "cocos-manager: watch: " << st.error().to_string() << "\n";

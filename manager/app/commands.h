@@ -64,6 +64,7 @@ struct WatchOptions {
   std::uint64_t count = 0;
   std::string curve_server_key;
   std::string curve_key;
+  unsigned spin_us = 1000;
 };
 int run_watch(const WatchOptions& o);
 

@@ -93,6 +93,11 @@ int main(int argc, char** argv) {
                 "the agent's CURVE public key file (needed when the agent runs with CURVE)");
   w->add_option("--curve-key", watch.curve_key,
                 "this monitor's CURVE key pair prefix (default: a fresh pair for this run)");
+  w->add_option("--spin-us", watch.spin_us,
+                "after each message, poll this long without sleeping before blocking (lower "
+                "latency through a burst of events; 0: always block)")
+      ->capture_default_str()
+      ->check(CLI::Range(0u, 1000000u));
   w->callback([&] { rc = app::run_watch(watch); });
 
   auto agent_opts = [](CLI::App* sc, app::AgentOptions& o) {

@@ -12,6 +12,7 @@
 #include <iostream>
 
 #include "cocos/common/background_writer.h"
+#include "cocos/common/unique_fd.h"
 #include "cocos/messages/errors.h"
 
 namespace cocos::manager {
@@ -47,18 +48,6 @@ std::string item_name(UploadItem::Kind k) {
   return "algorithm";
 }
 
-// A file descriptor closed when dropped.
-struct FdGuard {
-  int fd = -1;
-  FdGuard() = default;
-  explicit FdGuard(int f) : fd(f) {}
-  FdGuard(const FdGuard&) = delete;
-  FdGuard& operator=(const FdGuard&) = delete;
-  ~FdGuard() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
 }  // namespace
 
 // The result download in progress: chunks must arrive in order; this thread hashes each one while
@@ -69,7 +58,7 @@ struct AgentSession::ResultStream {
   std::uint64_t stream_id = 0;
   std::uint64_t received = 0;
   Hasher hasher{HashAlg::kSha3_256};
-  FdGuard fd;
+  UniqueFd fd;
   std::unique_ptr<BackgroundWriter> writer;  // after fd: stops before the file is closed
   std::string tmp_path;
   bool ended = false;
@@ -327,8 +316,8 @@ Status AgentSession::upload(const std::string& cid, const UploadSource& src, Pro
     if (!computed) return computed.take_error();
     sum = std::move(*computed);
   }
-  FdGuard fd(::open(src.path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.fd < 0)
+  UniqueFd fd(::open(src.path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid())
     return make_error("io_error", "cannot open " + src.path + ": " + std::strerror(errno));
 
   m::UploadBegin begin;
@@ -364,7 +353,7 @@ Status AgentSession::upload(const std::string& cid, const UploadSource& src, Pro
     std::size_t got = 0;
     while (got < frame.size()) {
       ssize_t n =
-          ::pread(fd.fd, frame.data() + got, frame.size() - got, static_cast<off_t>(pos + got));
+          ::pread(fd.get(), frame.data() + got, frame.size() - got, static_cast<off_t>(pos + got));
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0)
         return make_error("io_error",
@@ -418,13 +407,14 @@ Result<ResultFile> AgentSession::fetch_result(const std::string& cid, const Priv
   std::string tmpl = ((out.parent_path().empty() ? std::filesystem::path(".") : out.parent_path()) /
                       ("." + out.filename().string() + ".part-XXXXXX"))
                          .string();
-  stream_->fd.fd = ::mkstemp(tmpl.data());
-  if (stream_->fd.fd < 0)
+  stream_->fd.reset(::mkstemp(tmpl.data()));
+  if (!stream_->fd.valid())
     return make_error("io_error",
                       "cannot create a file beside " + out_path + ": " + std::strerror(errno));
   stream_->tmp_path = tmpl;
   stream_->writer = std::make_unique<BackgroundWriter>(
-      stream_->fd.fd, 0, tmpl, BackgroundWriter::Options{.max_queued = ResultStream::kMaxQueued});
+      stream_->fd.get(), 0, tmpl,
+      BackgroundWriter::Options{.max_queued = ResultStream::kMaxQueued});
   progress.update(0);
 
   if (auto st = notice(m::ResultCredit{ready.stream_id, kResultWindow}, cid); !st)
@@ -443,7 +433,7 @@ Result<ResultFile> AgentSession::fetch_result(const std::string& cid, const Priv
   if (got != ready.sha3_256 || s.end_sha3 != ready.sha3_256)
     return make_error("hash_mismatch", "result: received SHA3-256 " + to_hex(got) + ", announced " +
                                            to_hex(ready.sha3_256));
-  if (::fsync(s.fd.fd) != 0 || ::fchmod(s.fd.fd, 0644) != 0)
+  if (::fsync(s.fd.get()) != 0 || ::fchmod(s.fd.get(), 0644) != 0)
     return make_error("io_error", "fsync " + s.tmp_path + ": " + std::strerror(errno));
   if (::rename(s.tmp_path.c_str(), out_path.c_str()) != 0)
     return make_error("io_error", "rename to " + out_path + ": " + std::strerror(errno));

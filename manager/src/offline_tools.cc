@@ -12,31 +12,10 @@
 #include <fstream>
 
 #include "cocos/common/hash.h"
+#include "cocos/common/sys_error.h"
+#include "cocos/common/unique_fd.h"
 
 namespace cocos::manager {
-namespace {
-
-// A file descriptor closed when dropped.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
-
-Error errno_error(const std::string& what, const std::string& path) {
-  return make_error("io_error", what + " " + path + ": " + std::strerror(errno));
-}
-
-}  // namespace
 
 KeyFiles key_file_names(const std::string& prefix) {
   return {prefix + ".pem", prefix + ".pub.pem"};
@@ -47,8 +26,8 @@ Status write_file_atomic(const std::string& path, std::string_view data, unsigne
   std::filesystem::path dir = p.parent_path().empty() ? "." : p.parent_path();
   std::string tmpl = (dir / ("." + p.filename().string() + ".XXXXXX")).string();
   int raw = ::mkstemp(tmpl.data());
-  if (raw < 0) return errno_error("cannot create a temporary file in", dir.string());
-  Fd fd(raw);
+  if (raw < 0) return errno_error("cannot create a temporary file in " + dir.string(), errno);
+  UniqueFd fd(raw);
   bool ok = ::fchmod(fd.get(), static_cast<mode_t>(mode)) == 0;
   std::string_view rest = data;
   while (ok && !rest.empty()) {
@@ -64,7 +43,7 @@ Status write_file_atomic(const std::string& path, std::string_view data, unsigne
   if (ok) ok = ::close(fd.release()) == 0;
   if (ok) ok = ::rename(tmpl.c_str(), path.c_str()) == 0;
   if (!ok) {
-    Error e = errno_error("cannot write", path);
+    Error e = errno_error("cannot write " + path, errno);
     ::unlink(tmpl.c_str());
     return e;
   }

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "cocos/common/result.h"
 #include "report.h"
 
 namespace cocos::bench {
@@ -28,8 +29,9 @@ struct Options {
   int agent_starts() const { return quick ? 2 : 10; }
 };
 
-// sha3_256_mib_s: the single-core SHA-3 baseline of upload_ratio and result_ratio.
-void bench_sha3_baseline(const Options& o, Report& r);
+// One measurement of the baseline of upload_ratio and result_ratio (MiB/s): OpenSSL EVP
+// SHA3-256 over a 1 MiB buffer in 1 MiB updates, one thread.
+Result<double> sha3_single_core_mib_s(const Options& o);
 // igvm_mib_s, sha384_mib_s, igvm_ratio.
 void bench_igvm(const Options& o, Report& r);
 // snp_verify_per_s, ecdsa_p384_verify_per_s, snp_verify_ratio.
@@ -42,7 +44,7 @@ void bench_reliable_events(const Options& o, Report& r);
 void bench_manager_agents(const Options& o, Report& r);
 // agent_start_ms, agent_idle_rss_mib (the real cocos-agent).
 void bench_agent_start(const Options& o, Report& r);
-// upload_*, result_*, upload_agent_peak_rss_mib (the real cocos-agent).
+// sha3_256_mib_s, upload_*, result_*, upload_agent_peak_rss_mib (the real cocos-agent).
 void bench_upload_result(const Options& o, Report& r);
 
 // Helper roles run in a child process (cocos-bench --role NAME ARGS...). Returns the exit code.

@@ -5,11 +5,10 @@ execute_process(COMMAND ${BENCH} --quick --json --work-dir ${WORK}
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "cocos-bench --quick exited with ${rc}\n${out}")
 endif()
-set(keys sha3_256_mib_s igvm_mib_s sha384_mib_s igvm_ratio snp_verify_per_s
-    ecdsa_p384_verify_per_s snp_verify_ratio event_p50_us event_p99_us events_per_s
-    manager_agents)
+set(keys igvm_mib_s sha384_mib_s igvm_ratio snp_verify_per_s ecdsa_p384_verify_per_s
+    snp_verify_ratio event_p50_us event_p99_us event_host_steal_pct events_per_s manager_agents)
 if(REQUIRE_AGENT)
-  list(APPEND keys upload_mib_s upload_ratio upload_agent_peak_rss_mib result_mib_s result_ratio
+  list(APPEND keys sha3_256_mib_s upload_mib_s upload_ratio upload_agent_peak_rss_mib result_mib_s result_ratio
        agent_start_ms agent_idle_rss_mib)
 endif()
 foreach(k ${keys})

@@ -81,7 +81,6 @@ int main(int argc, char** argv) {
   for (const auto& b : kBenches) {
     if (!selected.empty() && !selected.count(b.name)) continue;
     std::fprintf(stderr, "cocos-bench: running %s...\n", b.name);
-    if (std::string(b.name) == "upload") cocos::bench::bench_sha3_baseline(o, report);
     b.run(o, report);
   }
   if (json) {

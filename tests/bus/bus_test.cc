@@ -378,5 +378,48 @@ TEST(Bus, EventsOverPubSubWithTopics) {
   EXPECT_EQ(event_topic("a.b", MessageType::kLog), "cocos.a.b.log");
 }
 
+TEST(Bus, SpinningSubscriberReceivesEveryEventAndStillTimesOut) {
+  zmq::context_t ctx;
+  auto pub = EventPublisher::bind(ctx, "tcp://127.0.0.1:*", "agent-8");
+  ASSERT_TRUE(pub.ok()) << pub.error().to_string();
+  auto sub = EventSubscriber::connect(ctx, pub->endpoint());
+  ASSERT_TRUE(sub.ok());
+  // Spins far longer than each receive() may wait: the deadline must still end the call.
+  sub->set_spin(std::chrono::seconds(30));
+  const auto event = [](std::uint64_t seq) {
+    return messages::Envelope{make_header(MessageType::kEvent, 0, "c1"),
+                              messages::Event{seq, "running", "inProgress", "c1", 1, {}}};
+  };
+  std::optional<Published> first;
+  for (int i = 0; i < 200 && !first; ++i) {  // slow joiner, as above
+    ASSERT_TRUE(pub->publish(event(0)).ok());
+    auto r = sub->receive(50ms);
+    ASSERT_TRUE(r.ok());
+    if (*r) first = std::move(**r);
+  }
+  ASSERT_TRUE(first.has_value());
+  while (true) {  // drain the warm-up events (receive spins between them)
+    auto r = sub->receive(20ms);
+    ASSERT_TRUE(r.ok());
+    if (!*r) break;
+  }
+  // Within the spin window: events published now are taken by the polling loop, in order.
+  for (std::uint64_t seq = 1; seq <= 50; ++seq) ASSERT_TRUE(pub->publish(event(seq)).ok());
+  for (std::uint64_t seq = 1; seq <= 50; ++seq) {
+    auto r = sub->receive(5000ms);
+    ASSERT_TRUE(r.ok());
+    ASSERT_TRUE(r->has_value()) << "event " << seq << " not received";
+    EXPECT_EQ(std::get<messages::Event>((**r).msg.body).seq, seq);
+  }
+  // Nothing more was published: receive() returns empty at its deadline despite the spin (a
+  // spin that ignored the deadline would hold it for 30 s; 10 s is far from both).
+  const auto t0 = std::chrono::steady_clock::now();
+  auto none = sub->receive(30ms);
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
+  EXPECT_EQ(sub->malformed(), 0u);
+}
+
 }  // namespace
 }  // namespace cocos::bus

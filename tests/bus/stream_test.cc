@@ -9,7 +9,7 @@
 #include "cocos/common/hash.h"
 #include "helpers.h"
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(COCOS_SANITIZE_BUILD)
 // ASan keeps freed memory in a quarantine (256 MiB by default), which would show up as RSS
 // growth; a small one keeps the memory bound below meaningful in sanitizer builds too.
 extern "C" const char* __asan_default_options() {

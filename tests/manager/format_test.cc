@@ -28,20 +28,6 @@ TEST(Format, EventAndLogLines) {
             "log    a - [stderr] x  (2 lines dropped before this one)");
 }
 
-TEST(Format, Topics) {
-  std::string agent, type;
-  ASSERT_TRUE(parse_topic("cocos.agent-1.event", agent, type));
-  EXPECT_EQ(agent, "agent-1");
-  EXPECT_EQ(type, "event");
-  ASSERT_TRUE(parse_topic("cocos.a.b.log", agent, type));  // agent ids may contain dots
-  EXPECT_EQ(agent, "a.b");
-  EXPECT_EQ(type, "log");
-  EXPECT_FALSE(parse_topic("other.a.event", agent, type));
-  EXPECT_FALSE(parse_topic("cocos..event", agent, type));
-  EXPECT_FALSE(parse_topic("cocos.a.", agent, type));
-  EXPECT_FALSE(parse_topic("cocos.event", agent, type));
-}
-
 TEST(Format, ProgressSummaryCountsResumedBytesSeparately) {
   std::ostringstream out;
   Progress p("algorithm", 2048, out, /*live=*/false);

@@ -32,7 +32,7 @@
 #include "support/process.h"
 #include "support/random_file.h"
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(COCOS_SANITIZE_BUILD)
 // ASan keeps freed memory in a quarantine (256 MiB by default), which would show up as peak RSS
 // in this process and in every agent; a small one keeps the memory bounds meaningful.
 extern "C" const char* __asan_default_options() {
@@ -57,7 +57,7 @@ constexpr double kManagerMarginMiB = 64;
 // In a sanitizer build every process starts far bigger (ASan's runtime, shadow memory and
 // allocator caches: ~123 MiB for an agent after hello); there each bound also gets the process's
 // own resident size at start, measured (the agents' right after their hello, ours before anything).
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(COCOS_SANITIZE_BUILD)
 constexpr bool kSanitized = true;
 #else
 constexpr bool kSanitized = false;

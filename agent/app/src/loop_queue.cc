@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstdint>
 
+#include "cocos/common/sys_error.h"
+
 namespace cocos::agent::app {
 
 Result<std::unique_ptr<LoopQueue>> LoopQueue::create() {

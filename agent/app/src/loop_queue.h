@@ -9,8 +9,8 @@
 #include <memory>
 #include <mutex>
 
-#include "cocos/agent/core/files.h"
 #include "cocos/common/result.h"
+#include "cocos/common/unique_fd.h"
 
 namespace cocos::agent::app {
 

@@ -9,6 +9,7 @@
 #include "agent_app.h"
 #include "cocos/agent/core/config.h"
 #include "cocos/common/malloc_tuning.h"
+#include "cocos/common/unique_fd.h"
 
 int main(int argc, char** argv) {
   auto parsed = cocos::agent::parse_config(argc, argv, cocos::agent::process_environment());
@@ -33,7 +34,7 @@ int main(int argc, char** argv) {
   sigaddset(&set, SIGINT);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
-  cocos::agent::UniqueFd sfd(signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+  cocos::UniqueFd sfd(signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
   if (!sfd.valid()) {
     spdlog::critical("signalfd failed");
     return 1;

@@ -7,25 +7,18 @@
 #include <cerrno>
 #include <cstring>
 
+#include "cocos/common/unique_fd.h"
+
 namespace cocos::attestation {
-namespace {
-
-struct Fd {
-  int fd;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
-}  // namespace
+namespace {}  // namespace
 
 std::string errno_text(int err) {
   return std::strerror(err);
 }
 
 Result<Bytes> read_file_bounded(const std::string& path, std::size_t max_bytes) {
-  Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
-  if (f.fd < 0) {
+  UniqueFd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (!f.valid()) {
     int err = errno;
     return make_error(err == ENOENT ? "not_found" : "io_error",
                       "cannot open " + path + ": " + errno_text(err));
@@ -33,7 +26,7 @@ Result<Bytes> read_file_bounded(const std::string& path, std::size_t max_bytes) 
   Bytes out;
   std::uint8_t buf[8192];
   for (;;) {
-    ssize_t n = ::read(f.fd, buf, sizeof buf);
+    ssize_t n = ::read(f.get(), buf, sizeof buf);
     if (n < 0) {
       if (errno == EINTR) continue;
       return make_error("io_error", "cannot read " + path + ": " + errno_text(errno));
@@ -48,11 +41,11 @@ Result<Bytes> read_file_bounded(const std::string& path, std::size_t max_bytes) 
 }
 
 Status write_file(const std::string& path, std::span<const std::uint8_t> data, int mode) {
-  Fd f{::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)};
-  if (f.fd < 0) return make_error("io_error", "cannot open " + path + ": " + errno_text(errno));
+  UniqueFd f{::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)};
+  if (!f.valid()) return make_error("io_error", "cannot open " + path + ": " + errno_text(errno));
   std::size_t done = 0;
   while (done < data.size()) {
-    ssize_t n = ::write(f.fd, data.data() + done, data.size() - done);
+    ssize_t n = ::write(f.get(), data.data() + done, data.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
       return make_error("io_error", "cannot write " + path + ": " + errno_text(errno));

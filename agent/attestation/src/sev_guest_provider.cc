@@ -12,6 +12,7 @@
 #include "cocos/attestation/cert_table.h"
 #include "cocos/attestation/evidence.h"
 #include "cocos/attestation/sev_guest_uapi.h"
+#include "cocos/common/unique_fd.h"
 #include "file_io.h"
 
 namespace cocos::attestation {
@@ -22,13 +23,6 @@ using namespace sev_guest;
 std::uint32_t le32(const std::uint8_t* p) {
   return p[0] | (p[1] << 8) | (p[2] << 16) | (static_cast<std::uint32_t>(p[3]) << 24);
 }
-
-struct Fd {
-  int fd;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
 
 Error ioctl_error(const char* what, int err, const SnpGuestRequestIoctl& io) {
   return make_error("internal", std::string(what) + " failed: " + errno_text(err) + " (fw_error " +
@@ -59,8 +53,8 @@ Result<Bytes> parse_report_response(std::span<const std::uint8_t> resp) {
 }
 
 Result<SnpReport> SevGuestProvider::get_report(std::span<const std::uint8_t, 64> report_data) {
-  Fd dev{::open(config_.device.c_str(), O_RDWR | O_CLOEXEC)};
-  if (dev.fd < 0) {
+  UniqueFd dev{::open(config_.device.c_str(), O_RDWR | O_CLOEXEC)};
+  if (!dev.valid()) {
     return make_error("attestation_unavailable",
                       "cannot open " + config_.device + ": " + errno_text(errno));
   }
@@ -78,7 +72,7 @@ Result<SnpReport> SevGuestProvider::get_report(std::span<const std::uint8_t, 64>
     req.certs_address = reinterpret_cast<std::uintptr_t>(certs.data());
     req.certs_len = static_cast<std::uint32_t>(certs.size());
     io.exitinfo2 = 0;
-    if (::ioctl(dev.fd, kSnpGetExtReport, &io) == 0) {
+    if (::ioctl(dev.get(), kSnpGetExtReport, &io) == 0) {
       auto report = parse_report_response(resp.data);
       if (!report) return report.take_error();
       if (auto s = check_report(*report, report_data, "SNP_GET_EXT_REPORT"); !s) {
@@ -107,7 +101,7 @@ Result<SnpReport> SevGuestProvider::get_report(std::span<const std::uint8_t, 64>
   io.msg_version = 1;
   io.req_data = reinterpret_cast<std::uintptr_t>(&plain);
   io.resp_data = reinterpret_cast<std::uintptr_t>(&resp);
-  if (::ioctl(dev.fd, kSnpGetReport, &io) != 0) {
+  if (::ioctl(dev.get(), kSnpGetReport, &io) != 0) {
     const int err = errno;
     return ioctl_error("SNP_GET_REPORT", err, io);
   }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cocos/common/hash.h"
+#include "cocos/common/unique_fd.h"
 
 namespace cocos::igvm {
 
@@ -159,20 +160,6 @@ class MappedFile {
   std::size_t size_ = 0;
 };
 
-// Closes a file descriptor when dropped.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 }  // namespace
 
 Result<SnpMeasurement> measure_snp(const IgvmFile& file, const MeasureOptions& options) {
@@ -296,7 +283,7 @@ Result<Bytes> read_file_bounded(const std::string& path, std::size_t max_bytes) 
 Result<Bytes> snp_launch_digest_from_file(const std::string& path, const MeasureOptions& options) {
   // Mapped, not read: the pages go from the page cache straight into SHA-384, and a 256 MiB
   // file does not cost 256 MiB of heap plus a copy.
-  const Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return make_error("io_error", "cannot open " + path);
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) return make_error("io_error", "cannot read " + path);

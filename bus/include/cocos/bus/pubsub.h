@@ -64,6 +64,12 @@ class EventSubscriber {
   // are skipped and counted in malformed().
   Result<std::optional<Published>> receive(std::chrono::milliseconds timeout);
   std::uint64_t malformed() const { return malformed_; }
+
+  // Idle strategy: for `spin` after a message arrived, receive() polls without sleeping before it
+  // blocks. Lifecycle events come in bursts, and on virtual CPUs that halt when idle every sleep
+  // costs a wake-up (tens of microseconds); a monitor that spins through a burst keeps its CPU
+  // awake for the next event and gives it up once the burst is over. 0 (the default) never spins.
+  void set_spin(std::chrono::microseconds spin) { spin_ = spin; }
   const std::string& endpoint() const { return endpoint_; }
   zmq::socket_ref socket() { return socket_; }
 
@@ -71,12 +77,17 @@ class EventSubscriber {
   static Result<EventSubscriber> make(zmq::context_t& ctx, const std::string& endpoint,
                                       const LinkOptions& o,
                                       const std::vector<std::string>& prefixes, bool bind);
+  // True as soon as a message is readable, polling without sleeping while within spin_ of the
+  // last message (and before `deadline`); false when the spin time ran out first.
+  bool spin_until_readable(std::chrono::steady_clock::time_point deadline);
   EventSubscriber(zmq::socket_t s, messages::Limits l, std::string ep)
       : socket_(std::move(s)), limits_(l), endpoint_(std::move(ep)) {}
   zmq::socket_t socket_;
   messages::Limits limits_;
   std::string endpoint_;
   std::uint64_t malformed_ = 0;
+  std::chrono::microseconds spin_{0};
+  std::chrono::steady_clock::time_point last_message_{};
 };
 
 }  // namespace cocos::bus

@@ -3,6 +3,7 @@
 // next; the manager's event log is the reliable record).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <ostream>
 #include <string>
@@ -12,9 +13,11 @@
 namespace cocos::manager {
 
 struct WatchConfig {
-  std::string connect;      // the agent's PUB endpoint
-  std::string agent;        // only this agent ("" = every agent)
-  bool json = false;        // JSON lines instead of text lines
+  std::string connect;  // the agent's PUB endpoint
+  std::string agent;    // only this agent ("" = every agent)
+  bool json = false;    // JSON lines instead of text lines
+  // Idle strategy: poll this long after each message before blocking (bus EventSubscriber).
+  std::chrono::microseconds spin{1000};
   std::uint64_t count = 0;  // exit after this many messages (0 = never)
   // CURVE: the agent's PUB is a CURVE server when the agent has a key pair. The monitor then
   // needs the agent's public key (Z85 file); its own key pair is read from `curve_key`
@@ -25,10 +28,7 @@ struct WatchConfig {
 };
 
 // Runs until `count` messages were printed (or forever). Errors: "io_error" for the socket.
-// Malformed publications are reported on stderr and skipped.
+// Malformed publications are skipped and counted on stderr.
 Status watch_events(const WatchConfig& config, std::ostream& out);
-
-// Splits a topic "cocos.<agent-id>.<type>" into agent id and type; false when it is not one.
-bool parse_topic(const std::string& topic, std::string& agent, std::string& type);
 
 }  // namespace cocos::manager

@@ -1,6 +1,6 @@
-// File-system bricks the agent's persistence is built from: an owning file descriptor, atomic
-// whole-file replacement (temp + fsync + rename + fsync of the directory), and errno-to-Error
-// mapping where a full disk is its own stable code ("no_space") and anything else "io_error".
+// File-system bricks the agent's persistence is built from: atomic whole-file replacement (temp +
+// fsync + rename + fsync of the directory), bounded reads, directory creation and removal. Errors
+// use errno_error: a full disk is its own stable code ("no_space"), anything else "io_error".
 //
 // All functions are thread-compatible and never throw.
 #pragma once
@@ -11,33 +11,9 @@
 
 #include "cocos/common/result.h"
 #include "cocos/common/sys_error.h"  // errno_error
+#include "cocos/common/unique_fd.h"
 
 namespace cocos::agent {
-
-// Owns one file descriptor; closes it when dropped. Move-only.
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(UniqueFd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  UniqueFd& operator=(UniqueFd&& o) noexcept {
-    if (this != &o) {
-      reset();
-      fd_ = std::exchange(o.fd_, -1);
-    }
-    return *this;
-  }
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd() { reset(); }
-
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  void reset() noexcept;
-
- private:
-  int fd_ = -1;
-};
 
 // Replaces `path` with `content` so that a crash at any point leaves either the old or the new
 // file, never a mix: write `path.tmp`, fsync it, rename over `path`, fsync the directory.
