@@ -28,27 +28,40 @@ Result<StagingDir> StagingDir::create_beside(const std::string& target) {
   return StagingDir(tmpl, t.string());
 }
 
+Result<StagingDir> StagingDir::create_in(const std::string& parent) {
+  std::string tmpl = (fs::path(parent) / ".extract-XXXXXX").string();
+  if (::mkdtemp(tmpl.data()) == nullptr) {
+    return make_error("io_error",
+                      "cannot create staging directory in " + parent + ": " + std::strerror(errno));
+  }
+  return StagingDir(tmpl, std::string());
+}
+
 StagingDir::~StagingDir() {
   if (path_.empty()) return;
   std::error_code ec;
   fs::remove_all(path_, ec);  // never follows symlinks; we create none anyway
 }
 
-Status StagingDir::commit() {
+Status StagingDir::commit_into(const std::string& target) {
+  if (path_.empty()) return make_error("internal", "staging directory already committed");
+  fs::path t = fs::path(target).lexically_normal();
+  if (t.filename().empty()) t = t.parent_path();  // "dir/" names "dir"
+  const std::string dst = t.string();
   struct stat st {};
-  if (::lstat(target_.c_str(), &st) != 0) {
+  if (::lstat(dst.c_str(), &st) != 0) {
     if (errno != ENOENT) {
-      return make_error("io_error", "cannot stat " + target_ + ": " + std::strerror(errno));
+      return make_error("io_error", "cannot stat " + dst + ": " + std::strerror(errno));
     }
-    if (::chmod(path_.c_str(), 0755) != 0 || ::rename(path_.c_str(), target_.c_str()) != 0) {
+    if (::chmod(path_.c_str(), 0755) != 0 || ::rename(path_.c_str(), dst.c_str()) != 0) {
       return make_error("io_error",
-                        "cannot move extracted tree to " + target_ + ": " + std::strerror(errno));
+                        "cannot move extracted tree to " + dst + ": " + std::strerror(errno));
     }
     path_.clear();
     return ok_status();
   }
   if (!S_ISDIR(st.st_mode)) {
-    return make_error("bad_archive", "extraction target is not a directory: '" + target_ + "'");
+    return make_error("bad_archive", "extraction target is not a directory: '" + dst + "'");
   }
   std::vector<std::string> names;
   std::error_code ec;
@@ -57,19 +70,19 @@ Status StagingDir::commit() {
   std::vector<std::string> moved;
   auto undo = [&] {
     for (const auto& n : moved) {
-      ::renameat2(AT_FDCWD, (target_ + "/" + n).c_str(), AT_FDCWD, (path_ + "/" + n).c_str(),
+      ::renameat2(AT_FDCWD, (dst + "/" + n).c_str(), AT_FDCWD, (path_ + "/" + n).c_str(),
                   RENAME_NOREPLACE);
     }
   };
   for (const auto& n : names) {
-    std::string to = target_ + "/" + n;
+    std::string to = dst + "/" + n;
     if (::renameat2(AT_FDCWD, (path_ + "/" + n).c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) !=
         0) {
       int err = errno;
       undo();
       if (err == EEXIST) return make_error("bad_archive", "would overwrite existing: '" + n + "'");
       return make_error("io_error",
-                        "cannot move '" + n + "' into " + target_ + ": " + std::strerror(err));
+                        "cannot move '" + n + "' into " + dst + ": " + std::strerror(err));
     }
     moved.push_back(n);
   }

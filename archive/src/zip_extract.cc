@@ -16,6 +16,7 @@
 #include <system_error>
 #include <vector>
 
+#include "cocos/common/unique_fd.h"
 #include "entry_name.h"
 #include "staging_dir.h"
 #include "zip_handle.h"
@@ -148,10 +149,7 @@ Status write_entry(zip_t* za, const Planned& p, const std::string& dest,
                   p.exec ? 0755 : 0644);
   if (fd < 0)
     return refuse(std::string("cannot create file (") + std::strerror(errno) + ")", shown);
-  struct FdCloser {
-    int fd;
-    ~FdCloser() { ::close(fd); }
-  } closer{fd};
+  const UniqueFd closer(fd);
   static constexpr std::size_t kChunk = 64 * 1024;
   std::vector<char> buf(kChunk);
   std::uint64_t written = 0;
@@ -186,7 +184,8 @@ Status write_entry(zip_t* za, const Planned& p, const std::string& dest,
   return ok_status();
 }
 
-Result<ExtractSummary> extract_from(zip_source_t* src, const std::string& target_dir,
+// Checks and writes the whole archive into `staging` (nothing is committed here).
+Result<ExtractSummary> extract_into(zip_source_t* src, StagingDir& staging,
                                     const ExtractLimits& limits) {
   zip_error_t err;
   zip_error_init(&err);
@@ -204,11 +203,9 @@ Result<ExtractSummary> extract_from(zip_source_t* src, const std::string& target
   auto plan = plan_all(za.get(), limits);
   if (!plan) return plan.take_error();
 
-  auto staging = StagingDir::create_beside(target_dir);
-  if (!staging) return staging.take_error();
   ExtractSummary summary;
   for (const Planned& p : *plan) {
-    std::string dest = staging->path() + "/" + p.name.path;
+    std::string dest = staging.path() + "/" + p.name.path;
     if (p.name.is_dir) {
       auto st = make_dirs(dest, p.name.path);
       if (!st) return st.take_error();
@@ -217,22 +214,22 @@ Result<ExtractSummary> extract_from(zip_source_t* src, const std::string& target
     }
     auto slash = p.name.path.rfind('/');
     if (slash != std::string::npos) {
-      auto st = make_dirs(staging->path() + "/" + p.name.path.substr(0, slash), p.name.path);
+      auto st = make_dirs(staging.path() + "/" + p.name.path.substr(0, slash), p.name.path);
       if (!st) return st.take_error();
     }
     auto st = write_entry(za.get(), p, dest, limits, summary.bytes);
     if (!st) return st.take_error();
     ++summary.files;
   }
-  auto committed = staging->commit();
-  if (!committed) return committed.take_error();
   return summary;
 }
 
 }  // namespace
 
-Result<ExtractSummary> extract_zip(const std::string& zip_path, const std::string& target_dir,
-                                   const ExtractLimits& limits) {
+namespace {
+
+// A libzip source over a file. Errors: "io_error".
+Result<zip_source_t*> file_source(const std::string& zip_path) {
   zip_error_t err;
   zip_error_init(&err);
   zip_source_t* src = zip_source_file_create(zip_path.c_str(), 0, -1, &err);
@@ -242,7 +239,30 @@ Result<ExtractSummary> extract_zip(const std::string& zip_path, const std::strin
     return make_error("io_error", msg);
   }
   zip_error_fini(&err);
-  return extract_from(src, target_dir, limits);
+  return src;
+}
+
+// Stages `src` beside `target_dir`, then moves the tree into place.
+Result<ExtractSummary> extract_from(zip_source_t* src, const std::string& target_dir,
+                                    const ExtractLimits& limits) {
+  auto staging = StagingDir::create_beside(target_dir);
+  if (!staging) {
+    zip_source_free(src);
+    return staging.take_error();
+  }
+  auto summary = extract_into(src, *staging, limits);
+  if (!summary) return summary.take_error();
+  if (auto st = staging->commit(); !st) return st.take_error();
+  return summary;
+}
+
+}  // namespace
+
+Result<ExtractSummary> extract_zip(const std::string& zip_path, const std::string& target_dir,
+                                   const ExtractLimits& limits) {
+  auto src = file_source(zip_path);
+  if (!src) return src.take_error();
+  return extract_from(*src, target_dir, limits);
 }
 
 Result<ExtractSummary> extract_zip_bytes(std::span<const std::uint8_t> data,
@@ -254,6 +274,31 @@ Result<ExtractSummary> extract_zip_bytes(std::span<const std::uint8_t> data,
   zip_error_fini(&err);
   if (src == nullptr) return make_error("io_error", "cannot create a zip source");
   return extract_from(src, target_dir, limits);
+}
+
+StagedZip::StagedZip(std::unique_ptr<detail::StagingDir> dir, ExtractSummary summary)
+    : dir_(std::move(dir)), summary_(summary) {}
+StagedZip::StagedZip(StagedZip&&) noexcept = default;
+StagedZip& StagedZip::operator=(StagedZip&&) noexcept = default;
+StagedZip::~StagedZip() = default;
+
+Status StagedZip::commit_into(const std::string& target_dir) {
+  if (!dir_) return make_error("internal", "nothing staged");
+  return dir_->commit_into(target_dir);
+}
+
+Result<StagedZip> stage_zip(const std::string& zip_path, const std::string& staging_parent,
+                            const ExtractLimits& limits) {
+  auto src = file_source(zip_path);
+  if (!src) return src.take_error();
+  auto staging = StagingDir::create_in(staging_parent);
+  if (!staging) {
+    zip_source_free(*src);
+    return staging.take_error();
+  }
+  auto summary = extract_into(*src, *staging, limits);
+  if (!summary) return summary.take_error();
+  return StagedZip(std::make_unique<StagingDir>(std::move(*staging)), *summary);
 }
 
 }  // namespace cocos::archive

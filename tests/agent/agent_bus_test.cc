@@ -8,6 +8,7 @@
 #include "cocos/archive/zip_extract.h"
 #include "cocos/archive/zip_writer.h"
 #include "cocos/messages/manifest.h"
+#include "raw_zip.h"
 
 namespace cocos::agent::testing {
 namespace {
@@ -345,6 +346,29 @@ TEST_F(AgentBusTest, ZippedDatasetIsUnpackedIntoDatasets) {
   ASSERT_TRUE(archive::extract_zip(out.path() + "/r.zip", out.path() + "/r").ok());
   EXPECT_EQ(read_text(out.path() + "/r/all"), "4\n5\n");
   EXPECT_EQ(read_text(out.path() + "/r/listing"), "sub\nx.csv\n");
+}
+
+TEST_F(AgentBusTest, HostileZippedDatasetIsRefusedAndTheAgentKeepsServing) {
+  // An entry escaping the datasets directory, then a bomb (2 MiB of zeros, ratio ~1000 > 200).
+  const auto entry = [](std::string name, std::string content, bool deflate = false) {
+    archive::testing::RawEntry e;
+    e.name = std::move(name);
+    e.content = std::move(content);
+    e.deflate = deflate;
+    return e;
+  };
+  const std::string escape = archive::testing::build_zip({entry("../../evil.sh", "echo owned\n")});
+  const std::string zip_bomb = archive::testing::build_zip(
+      {entry("big.csv", std::string(2 << 20, '\0'), true), entry("x.csv", "1\n")});
+  ASSERT_EQ(put(manifest("hz", {escape, zip_bomb}, sum_algo, {}, "first", true)), "");
+  ASSERT_EQ(upload_algo("hz", sum_algo), "");
+  EXPECT_EQ(upload_data("hz", 0, escape), "bad_archive");
+  EXPECT_EQ(upload_data("hz", 1, zip_bomb), "bad_archive");
+  // Unpacking runs off the bus loop; the agent answered both and still answers.
+  EXPECT_EQ(state(), "receivingData");
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/work/evil.sh"));
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/work/computations/evil.sh"));
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path() + "/work/unpacking"));
 }
 
 TEST_F(AgentBusTest, RestartedManagerGetsTheEventsReplayed) {

@@ -8,12 +8,22 @@
 #include <nlohmann/json.hpp>
 
 #include "cocos/agent/core/agent.h"
+#include "cocos/archive/zip_extract.h"
+#include "cocos/archive/zip_writer.h"
 #include "cocos/common/hash.h"
 #include "cocos/common/keys.h"
 #include "test_util.h"
 
 namespace cocos::agent {
 namespace {
+
+// upload_end of an upload that is answered at once (anything but a zipped dataset).
+Result<UploadDone> end_now(Agent& a, std::uint64_t upload_id) {
+  std::optional<Result<UploadDone>> got;
+  a.upload_end(upload_id, [&](Result<UploadDone> r) { got.emplace(std::move(r)); });
+  if (!got) return make_error("test", "upload.end was not answered at once");
+  return std::move(*got);
+}
 
 struct RecordingOutbox : Outbox {
   std::vector<EventRecord> events;
@@ -70,11 +80,12 @@ class AgentCoreTest : public ::testing::Test {
         consumer(Party::make()),
         other(Party::make()) {}
 
-  std::unique_ptr<Agent> open() {
+  std::unique_ptr<Agent> open(Unpacker unpacker = {}) {
     AgentOptions o;
     o.work_dir = dir.path();
     o.chunk_size = 8;
     o.upload_credits = 4;
+    o.unpack_zip = std::move(unpacker);
     auto a = Agent::open(o, out, runs);
     EXPECT_TRUE(a.ok()) << (a.ok() ? "" : a.error().to_string());
     return a.ok() ? std::move(*a) : nullptr;
@@ -121,7 +132,7 @@ class AgentCoreTest : public ::testing::Test {
       a.upload_chunk(ready->upload_id, off,
                      Chunk::copy_of(as_bytes(std::string_view(content).substr(off, 8))));
     }
-    return a.upload_end(ready->upload_id);
+    return end_now(a, ready->upload_id);
   }
 
   testing::TempDir dir;
@@ -209,7 +220,7 @@ TEST_F(AgentCoreTest, LostChunksGiveSizeMismatchAndTheUploadResumes) {
   // The chunk at 8 was lost: the one at 10 is dropped, not written out of place.
   a->upload_chunk(ready->upload_id, 10,
                   Chunk::copy_of(as_bytes(std::string_view(data0).substr(10))));
-  auto end = a->upload_end(ready->upload_id);
+  auto end = end_now(*a, ready->upload_id);
   ASSERT_FALSE(end.ok());
   EXPECT_EQ(end.error().code, "size_mismatch");
   const auto report = a->state_report();
@@ -221,10 +232,10 @@ TEST_F(AgentCoreTest, LostChunksGiveSizeMismatchAndTheUploadResumes) {
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->offset, 8u) << "the received prefix is kept for the resume";
   a->upload_chunk(again->upload_id, 8, Chunk::copy_of(as_bytes(std::string_view(data0).substr(8))));
-  auto done = a->upload_end(again->upload_id);
+  auto done = end_now(*a, again->upload_id);
   ASSERT_TRUE(done.ok()) << done.error().to_string();
   // A retried upload.end (lost reply) answers the same.
-  auto retried = a->upload_end(again->upload_id);
+  auto retried = end_now(*a, again->upload_id);
   ASSERT_TRUE(retried.ok());
   EXPECT_EQ(retried->bytes, data0.size());
 }
@@ -354,13 +365,163 @@ TEST_F(AgentCoreTest, RestartMidRunIsReportedFailedAndMidUploadResumes) {
     EXPECT_EQ(ready->offset, 12u) << "resumes after the bytes already on disk";
     a->upload_chunk(ready->upload_id, 12,
                     Chunk::copy_of(as_bytes(std::string_view(data0).substr(12))));
-    ASSERT_TRUE(a->upload_end(ready->upload_id).ok());
+    ASSERT_TRUE(end_now(*a, ready->upload_id).ok());
     EXPECT_EQ(a->state(), State::kRunning);
   }  // killed while running
   auto a = open();
   EXPECT_EQ(a->state(), State::kFailed);
   EXPECT_EQ(out.events.back().details.at("reason"), "agent restarted");
   EXPECT_EQ(runs.started.size(), 1u) << "never silently re-run";
+}
+
+// An unpacker that holds every job until the test answers it, as the app's worker thread would
+// answer later; answer() stages the archive for real (archive::stage_zip).
+struct DeferredUnpacker {
+  struct Job {
+    std::string zip, staging_parent;
+    UnpackDone done;
+  };
+  std::vector<Job> jobs;
+  Unpacker unpacker() {
+    return [this](const std::string& zip, const std::string& parent, UnpackDone done) {
+      jobs.push_back({zip, parent, std::move(done)});
+    };
+  }
+  static Result<UnpackedTree> stage(const Job& j) {
+    auto staged = archive::stage_zip(j.zip, j.staging_parent);
+    if (!staged) return staged.take_error();
+    auto held = std::make_shared<archive::StagedZip>(std::move(*staged));
+    return UnpackedTree{[held](const std::string& target) { return held->commit_into(target); }};
+  }
+};
+
+class AgentUnpackTest : public AgentCoreTest {
+ protected:
+  // A zip holding x.csv, and a manifest whose one dataset is that zip, flagged decompress.
+  void SetUp() override {
+    const std::string in = dir.path() + "/zip-src";
+    std::filesystem::create_directories(in);
+    testing::write_text(in + "/x.csv", data0);
+    ASSERT_TRUE(archive::write_dir_zip(in, dir.path() + "/d.zip").ok());
+    zip = testing::read_text(dir.path() + "/d.zip");
+    std::filesystem::remove_all(in);
+    a = open(unpacker.unpacker());
+    ASSERT_TRUE(a);
+    auto m = manifest("cz", 1);
+    m["datasets"][0] = {{"hash", to_hex(digest(HashAlg::kSha3_256, zip))},
+                        {"userKey", d0_p.pem},
+                        {"filename", "d.zip"},
+                        {"decompress", true}};
+    ASSERT_TRUE(a->manifest_put(m).ok());
+    ASSERT_TRUE(upload(*a, begin_req("cz", UploadItem::algorithm(), algo, algo_p), algo).ok());
+    ASSERT_EQ(a->state(), State::kReceivingData);
+  }
+  // Sends the zip and ends the upload; the reply lands in `replies`.
+  std::uint64_t send_zip() {
+    auto ready = a->upload_begin(begin_req("cz", UploadItem::dataset(0, "d.zip"), zip, d0_p));
+    EXPECT_TRUE(ready.ok()) << (ready.ok() ? "" : ready.error().to_string());
+    if (!ready) return 0;
+    for (std::size_t off = 0; off < zip.size(); off += 8) {  // the fixture's chunk size
+      a->upload_chunk(ready->upload_id, off,
+                      Chunk::copy_of(as_bytes(std::string_view(zip).substr(off, 8))));
+    }
+    a->upload_end(ready->upload_id, collect());
+    return ready->upload_id;
+  }
+  Agent::UploadEndReply collect() {
+    return [this](Result<UploadDone> r) { replies.push_back(std::move(r)); };
+  }
+  std::size_t staged_entries() const {
+    std::size_t n = 0;
+    std::error_code ec;
+    for (auto it = std::filesystem::recursive_directory_iterator(dir.path() + "/unpacking", ec);
+         !ec && it != std::filesystem::recursive_directory_iterator(); ++it) {
+      ++n;
+    }
+    return n;
+  }
+
+  std::string zip;
+  DeferredUnpacker unpacker;
+  std::unique_ptr<Agent> a;
+  std::vector<Result<UploadDone>> replies;
+};
+
+TEST_F(AgentUnpackTest, UploadEndWaitsForTheUnpackerAndARetryGetsTheSameAnswer) {
+  const std::uint64_t id = send_zip();
+  ASSERT_EQ(unpacker.jobs.size(), 1u);
+  EXPECT_TRUE(replies.empty()) << "answered before the archive was unpacked";
+  a->upload_end(id, collect());  // the manager retried (its reply timed out)
+  EXPECT_TRUE(replies.empty());
+  // The same item cannot be sent again meanwhile (it would overwrite the archive being read).
+  auto again = a->upload_begin(begin_req("cz", UploadItem::dataset(0, "d.zip"), zip, d0_p));
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, "busy");
+  EXPECT_EQ(a->state(), State::kReceivingData);
+
+  const auto& job = unpacker.jobs[0];
+  job.done(DeferredUnpacker::stage(job));
+  ASSERT_EQ(replies.size(), 2u);
+  for (const auto& r : replies) {
+    ASSERT_TRUE(r.ok()) << r.error().to_string();
+    EXPECT_EQ(r->bytes, zip.size());
+  }
+  EXPECT_EQ(testing::read_text(dir.path() + "/computations/cz/datasets/x.csv"), data0);
+  EXPECT_FALSE(std::filesystem::exists(job.zip)) << "the archive itself is not kept";
+  EXPECT_EQ(staged_entries(), 0u);
+  EXPECT_EQ(a->state(), State::kRunning);
+  EXPECT_EQ(runs.started.size(), 1u);
+  auto retried = end_now(*a, id);  // and later retries answer the same
+  ASSERT_TRUE(retried.ok());
+  EXPECT_EQ(retried->bytes, zip.size());
+}
+
+TEST_F(AgentUnpackTest, StopWhileUnpackingAnswersBadStateAndDropsWhatIsUnpackedLater) {
+  send_zip();
+  ASSERT_EQ(unpacker.jobs.size(), 1u);
+  ASSERT_TRUE(a->stop("operator").ok());
+  ASSERT_EQ(replies.size(), 1u);
+  ASSERT_FALSE(replies[0].ok());
+  EXPECT_EQ(replies[0].error().code, "bad_state");
+  // The worker finishes afterwards (here: it cannot read the archive any more, which the stop
+  // removed): nothing is committed anywhere and nothing stays staged.
+  unpacker.jobs[0].done(DeferredUnpacker::stage(unpacker.jobs[0]));
+  EXPECT_EQ(replies.size(), 1u);
+  EXPECT_EQ(staged_entries(), 0u);
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/computations/cz"));
+  EXPECT_EQ(a->state(), State::kReceivingManifest);
+}
+
+TEST_F(AgentUnpackTest, RefusedArchiveIsAnsweredAndTheDatasetCanBeSentAgain) {
+  send_zip();
+  unpacker.jobs[0].done(make_error("bad_archive", "path escape: '../x'"));
+  ASSERT_EQ(replies.size(), 1u);
+  ASSERT_FALSE(replies[0].ok());
+  EXPECT_EQ(replies[0].error().code, "bad_archive");
+  const auto report = a->state_report();
+  EXPECT_FALSE(report.items.back().received);
+  EXPECT_EQ(a->state(), State::kReceivingData);
+  replies.clear();
+  send_zip();  // from offset 0: the refused archive was discarded
+  ASSERT_EQ(unpacker.jobs.size(), 2u);
+  unpacker.jobs[1].done(DeferredUnpacker::stage(unpacker.jobs[1]));
+  ASSERT_EQ(replies.size(), 1u);
+  ASSERT_TRUE(replies[0].ok()) << replies[0].error().to_string();
+  EXPECT_EQ(a->state(), State::kRunning);
+}
+
+TEST_F(AgentUnpackTest, HalfUnpackedLeftoversAreRemovedOnRestart) {
+  send_zip();
+  auto tree = DeferredUnpacker::stage(unpacker.jobs[0]);
+  ASSERT_TRUE(tree.ok());
+  a.reset();  // the agent dies while the worker's tree is staged
+  std::filesystem::create_directories(dir.path() + "/unpacking/.extract-left");
+  testing::write_text(dir.path() + "/unpacking/.extract-left/x", "x");
+  a = open(unpacker.unpacker());
+  ASSERT_TRUE(a);
+  EXPECT_EQ(staged_entries(), 0u);
+  EXPECT_EQ(a->state(), State::kReceivingData);
+  EXPECT_FALSE(a->state_report().items.back().received) << "the dataset must be sent again";
 }
 
 }  // namespace

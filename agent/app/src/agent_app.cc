@@ -46,7 +46,8 @@ Status AgentApp::init(int signal_fd) {
   auto att = AttestationAdapter::create(config_);
   if (!att) return att.take_error();
   attester_ = std::move(*att);
-  attest_worker_ = std::make_unique<AttestWorker>();
+  attest_worker_ = std::make_unique<JobThread>();
+  unpack_worker_ = std::make_unique<JobThread>(16);
 
   runs_ = std::make_unique<RunWorker>(runner_config(config_), *queue_);
 
@@ -102,7 +103,7 @@ Status AgentApp::init(int signal_fd) {
   ao.max_upload_bytes = config_.max_upload_bytes;
   ao.result_chunk_size = config_.chunk_size;
   ao.default_timeout = config_.default_timeout;
-  ao.unpack_zip = make_unpacker(config_);
+  ao.unpack_zip = make_unpacker(config_, *unpack_worker_, *queue_);
   auto agent = Agent::open(std::move(ao), *this, *runs_);
   if (!agent) return make_error(agent.error().code, "work dir: " + agent.error().message);
   agent_ = std::move(*agent);

@@ -17,13 +17,13 @@
 #include <string>
 #include <zmq.hpp>
 
-#include "attest_worker.h"
 #include "attestation_adapter.h"
 #include "cocos/agent/core/agent.h"
 #include "cocos/agent/core/config.h"
 #include "cocos/bus/agent_link.h"
 #include "cocos/bus/pubsub.h"
 #include "cocos/messages/codec.h"
+#include "job_thread.h"
 #include "loop_queue.h"
 #include "run_worker.h"
 
@@ -69,7 +69,10 @@ class AgentApp : public Outbox {
   std::unique_ptr<LoopQueue> queue_;
   std::unique_ptr<AttestationAdapter> attester_;
   std::unique_ptr<RunWorker> runs_;
-  std::unique_ptr<AttestWorker> attest_worker_;
+  std::unique_ptr<JobThread> attest_worker_;
+  // Unpacks zipped datasets off the loop thread. Dropped after the Agent (~AgentApp resets it
+  // first); its last outcome, posted to a queue nobody drains any more, removes its own files.
+  std::unique_ptr<JobThread> unpack_worker_;
   std::optional<bus::AgentLink> link_;
   std::optional<bus::EventPublisher> pub_;
   std::optional<zmq::socket_t> monitor_;

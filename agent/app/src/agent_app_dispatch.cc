@@ -1,6 +1,7 @@
 // Request dispatch: each manager request becomes one Agent call and exactly one reply. Errors
-// carry the agent's state. attestation.get runs on the attestation worker; its reply is sent
-// from the loop thread when the worker posts the result back.
+// carry the agent's state. attestation.get runs on the attestation worker, and upload.end of a
+// zipped dataset waits for the unpack worker; their replies are sent from the loop thread when
+// the worker posts the outcome back.
 #include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
@@ -135,15 +136,23 @@ void AgentApp::handle_request(bus::Incoming& in) {
       return;
     }
     case T::kUploadEnd: {
-      auto r = agent_->upload_end(in.body<messages::UploadEnd>()->upload_id);
-      if (!r) {
-        reply_error(in, r.error());
-        return;
-      }
-      messages::Ok ok;
-      ok.item = r->item;
-      ok.bytes = r->bytes;
-      reply(std::move(ok));
+      // Answered now, or (a zipped dataset) once it is unpacked: keep what the reply needs.
+      const messages::Header header = in.msg.header;
+      agent_->upload_end(in.body<messages::UploadEnd>()->upload_id,
+                         [this, header](Result<UploadDone> r) {
+                           bus::Incoming answered;
+                           answered.msg.header = header;
+                           if (!r) {
+                             reply_error(answered, r.error());
+                             return;
+                           }
+                           messages::Ok ok;
+                           ok.item = r->item;
+                           ok.bytes = r->bytes;
+                           if (auto st = link_->reply(answered, std::move(ok)); !st) {
+                             spdlog::warn("reply upload.end: {}", st.error().to_string());
+                           }
+                         });
       return;
     }
     case T::kUploadAbort: {

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <memory>
 #include <sstream>
 
 #include "cocos/archive/zip_extract.h"
@@ -34,15 +35,33 @@ runner::RunnerConfig runner_config(const AgentConfig& c) {
   return r;
 }
 
-std::function<Status(const std::string&, const std::string&)> make_unpacker(const AgentConfig& c) {
+Unpacker make_unpacker(const AgentConfig& c, JobThread& worker, LoopQueue& loop) {
   archive::ExtractLimits limits;
   limits.max_entries = c.unpack_max_files;
   limits.max_total_bytes = c.unpack_max_bytes;
   limits.max_entry_bytes = std::min(limits.max_entry_bytes, c.unpack_max_bytes);
-  return [limits](const std::string& zip, const std::string& dest) -> Status {
-    auto r = archive::extract_zip(zip, dest, limits);
-    if (!r) return r.take_error();
-    return ok_status();
+  return [limits, &worker, &loop](const std::string& zip, const std::string& staging_parent,
+                                  UnpackDone done) {
+    auto job = [limits, zip, staging_parent, &loop, done] {
+      auto staged = archive::stage_zip(zip, staging_parent, limits);
+      Result<UnpackedTree> tree = make_error("internal", "unset");
+      if (staged) {
+        spdlog::info("unpacked {}: {} files, {} directories, {} bytes", zip,
+                     staged->summary().files, staged->summary().directories,
+                     staged->summary().bytes);
+        // Shared so that the commit closure is copyable; the last copy dropped removes the
+        // files if they were never committed.
+        auto held = std::make_shared<archive::StagedZip>(std::move(*staged));
+        tree =
+            UnpackedTree{[held](const std::string& target) { return held->commit_into(target); }};
+      } else {
+        tree = staged.take_error();
+      }
+      loop.post([done, tree = std::move(tree)]() mutable { done(std::move(tree)); });
+    };
+    if (!worker.submit(std::move(job))) {
+      done(make_error("busy", "too many archives are waiting to be unpacked"));
+    }
   };
 }
 

@@ -5,17 +5,21 @@
 #include <functional>
 #include <string>
 
+#include "cocos/agent/core/agent.h"
 #include "cocos/agent/core/config.h"
 #include "cocos/agent/core/event_journal.h"
 #include "cocos/messages/bodies.h"
 #include "cocos/runner/runner.h"
+#include "job_thread.h"
+#include "loop_queue.h"
 
 namespace cocos::agent::app {
 
 runner::RunnerConfig runner_config(const AgentConfig& c);
 
-// Safe unzip (archive library) with the configured limits.
-std::function<Status(const std::string&, const std::string&)> make_unpacker(const AgentConfig& c);
+// The agent's Unpacker: safe unzip (archive library, configured limits) on `worker`, the outcome
+// posted to the loop thread through `loop`. Both must outlive the Agent that uses it.
+Unpacker make_unpacker(const AgentConfig& c, JobThread& worker, LoopQueue& loop);
 
 messages::Event to_event_body(const EventRecord& r);
 

@@ -46,6 +46,8 @@ Result<std::unique_ptr<Agent>> Agent::open(AgentOptions options, Outbox& outbox,
   auto journal = EventJournal::open(options.work_dir + "/events", options.event_retain);
   if (!journal) return journal.take_error();
   std::unique_ptr<Agent> a(new Agent(std::move(options), outbox, runs, std::move(*journal)));
+  // Archives half unpacked when the last process ended: nobody will commit them.
+  if (auto st = remove_tree(a->unpack_staging_dir()); !st) return st.take_error();
   if (auto st = a->restore(); !st) return st.take_error();
   return a;
 }
@@ -165,6 +167,16 @@ StateReport Agent::state_report() const {
 }
 
 void Agent::clear_computation() {
+  // Archives still being unpacked: their upload.end is answered now; what the unpacker produces
+  // later finds no entry and is dropped (finish_unpack).
+  auto unpacking = std::move(unpacking_);
+  unpacking_.clear();
+  for (auto& [id, u] : unpacking) {
+    for (auto& reply : u.replies) {
+      reply(make_error("bad_state", "the computation ended while " + u.session->item.describe() +
+                                        " was being unpacked"));
+    }
+  }
   uploads_.clear();
   streams_.clear();
   challenges_.clear();

@@ -105,8 +105,15 @@ Result<UploadReady> Agent::upload_begin(const UploadBeginRequest& req) {
                                            ": signature does not verify with the key the "
                                            "manifest declares for this item and computation");
   }
-  // One open upload per item: a new begin (after a reconnect) supersedes the old one.
+  // One open upload per item: a new begin (after a reconnect) supersedes the old one. An item
+  // whose archive is being unpacked has no open upload any more; it is answered busy until then.
   const std::string ikey = item_key(*item);
+  for (const auto& [id, u] : unpacking_) {
+    if (item_key(u.session->item) == ikey) {
+      return make_error("busy", item->describe() + " is being unpacked; upload.end of upload " +
+                                    std::to_string(id) + " answers when it is done");
+    }
+  }
   for (auto it = uploads_.begin(); it != uploads_.end();) {
     if (item_key(it->second->item) == ikey) {
       it = uploads_.erase(it);
@@ -166,39 +173,118 @@ void Agent::upload_chunk(std::uint64_t upload_id, std::uint64_t offset, Chunk da
   }
 }
 
-Result<UploadDone> Agent::upload_end(std::uint64_t upload_id) {
+void Agent::upload_end(std::uint64_t upload_id, UploadEndReply reply) {
   auto it = uploads_.find(upload_id);
   if (it == uploads_.end()) {
     // A retried upload.end (its reply was lost) answers like the first time.
     if (auto done = finished_uploads_.find(upload_id); done != finished_uploads_.end()) {
-      return done->second;
+      return reply(done->second);
     }
-    return make_error("unknown_item", "no open upload " + std::to_string(upload_id));
+    if (auto u = unpacking_.find(upload_id); u != unpacking_.end()) {
+      u->second.replies.push_back(std::move(reply));  // answered when the unpacker is done
+      return;
+    }
+    return reply(make_error("unknown_item", "no open upload " + std::to_string(upload_id)));
   }
   std::unique_ptr<UploadSession> s = std::move(it->second);
   uploads_.erase(it);
   if (s->failed) {
     s->sink->discard();
-    return *s->failed;
+    return reply(*s->failed);
   }
   if (s->sink->offset() < s->sink->size()) {
     // Chunks were lost (a dropped connection): keep what is on disk for a resume.
     (void)s->sink->flush();
     const std::uint64_t have = s->sink->written();
-    return make_error("size_mismatch", s->item.describe() + ": " + std::to_string(have) + " of " +
-                                           std::to_string(s->sink->size()) +
-                                           " bytes received; resume with upload.begin");
+    return reply(make_error("size_mismatch", s->item.describe() + ": " + std::to_string(have) +
+                                                 " of " + std::to_string(s->sink->size()) +
+                                                 " bytes received; resume with upload.begin"));
   }
-  if (auto st = s->sink->finish(); !st) return st.take_error();
-  if (auto st = complete_item(*s); !st) {
+  if (auto st = s->sink->finish(); !st) return reply(st.take_error());
+  const bool unpack =
+      s->item.kind == UploadItem::Kind::kDataset && ps_.spec->datasets[s->item.index].decompress;
+  if (unpack) {
+    if (!opt_.unpack_zip) {
+      s->sink->discard();
+      return reply(make_error("internal", "no zip unpacker configured"));
+    }
+    if (auto st = make_dirs(unpack_staging_dir()); !st) {
+      s->sink->discard();
+      return reply(st.take_error());
+    }
+    const std::string zip = s->sink->path();
+    unpacking_[upload_id] = Unpacking{std::move(s), {}};
+    unpacking_[upload_id].replies.push_back(std::move(reply));
+    opt_.unpack_zip(zip, unpack_staging_dir(), [this, upload_id](Result<UnpackedTree> tree) {
+      finish_unpack(upload_id, std::move(tree));
+    });
+    return;
+  }
+  std::string target;
+  switch (s->item.kind) {
+    case UploadItem::Kind::kAlgorithm:
+      target = comp_dir() + "/algorithm/algo";
+      break;
+    case UploadItem::Kind::kRequirements:
+      target = comp_dir() + "/algorithm/requirements.txt";
+      break;
+    case UploadItem::Kind::kDataset:
+      target = comp_dir() + "/datasets/" + s->stored_name;
+      break;
+  }
+  Status placed = ok_status();
+  if (std::rename(s->sink->path().c_str(), target.c_str()) != 0) {
+    placed = errno_error(target, errno);
+  } else {
+    // Only the algorithm is executable; inputs are read-only for the run.
+    ::chmod(target.c_str(), s->item.kind == UploadItem::Kind::kAlgorithm ? 0700 : 0400);
+    placed = fsync_dir(std::filesystem::path(target).parent_path().string());
+  }
+  if (placed) placed = record_item(*s, target);
+  if (!placed) {
     s->sink->discard();
-    return st.take_error();
+    return reply(placed.take_error());
   }
   UploadDone done{s->item.describe(), s->sink->size()};
   finished_uploads_[upload_id] = done;
   while (finished_uploads_.size() > 64) finished_uploads_.erase(finished_uploads_.begin());
   after_item_received();
-  return done;
+  reply(done);
+}
+
+void Agent::finish_unpack(std::uint64_t upload_id, Result<UnpackedTree> tree) {
+  auto it = unpacking_.find(upload_id);
+  // Gone: the computation was stopped or replaced meanwhile (its replies were answered then).
+  // Dropping `tree` removes what was unpacked.
+  if (it == unpacking_.end()) return;
+  Unpacking u = std::move(it->second);
+  unpacking_.erase(it);
+  UploadSession& s = *u.session;
+  const std::string datasets = comp_dir() + "/datasets";
+  Status placed = tree ? tree->commit(datasets) : Status(tree.take_error());
+  if (placed) placed = fsync_dir(datasets);
+  if (placed) placed = record_item(s, "");
+  std::optional<UploadDone> done;
+  if (placed) {
+    ::unlink(s.sink->path().c_str());  // the archive itself is not kept
+    done = UploadDone{s.item.describe(), s.sink->size()};
+    finished_uploads_[upload_id] = *done;
+    while (finished_uploads_.size() > 64) finished_uploads_.erase(finished_uploads_.begin());
+    after_item_received();
+  } else {
+    s.sink->discard();
+  }
+  for (auto& reply : u.replies) {
+    if (done) {
+      reply(*done);
+    } else {
+      reply(placed.error());
+    }
+  }
+}
+
+std::string Agent::unpack_staging_dir() const {
+  return opt_.work_dir + "/unpacking";
 }
 
 Status Agent::upload_abort(std::uint64_t upload_id) {
@@ -209,38 +295,20 @@ Status Agent::upload_abort(std::uint64_t upload_id) {
   return ok_status();
 }
 
-Status Agent::complete_item(UploadSession& s) {
-  const std::string dir = comp_dir();
-  const std::string staged = s.sink->path();
-  const std::uint64_t bytes = s.sink->size();
+Status Agent::record_item(UploadSession& s, const std::string& target) {
   ItemProgress* progress = nullptr;
-  std::string target;
   switch (s.item.kind) {
     case UploadItem::Kind::kAlgorithm:
-      target = dir + "/algorithm/algo";
       progress = &ps_.algorithm;
       break;
     case UploadItem::Kind::kRequirements:
-      target = dir + "/algorithm/requirements.txt";
       progress = &ps_.requirements;
       break;
     case UploadItem::Kind::kDataset:
       progress = &ps_.datasets[s.item.index];
-      if (ps_.spec->datasets[s.item.index].decompress) {
-        if (!opt_.unpack_zip) return make_error("internal", "no zip unpacker configured");
-        if (auto st = opt_.unpack_zip(staged, dir + "/datasets"); !st) return st;
-        ::unlink(staged.c_str());
-      } else {
-        target = dir + "/datasets/" + s.stored_name;
-      }
       break;
   }
-  if (!target.empty()) {
-    if (std::rename(staged.c_str(), target.c_str()) != 0) return errno_error(target, errno);
-    // Only the algorithm is executable; inputs are read-only for the run.
-    ::chmod(target.c_str(), s.item.kind == UploadItem::Kind::kAlgorithm ? 0700 : 0400);
-    if (auto st = fsync_dir(std::filesystem::path(target).parent_path().string()); !st) return st;
-  }
+  const std::uint64_t bytes = s.sink->size();
   progress->received = true;
   progress->bytes = bytes;
   progress->stored_name = target.empty() ? std::string() : s.stored_name;

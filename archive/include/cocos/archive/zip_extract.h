@@ -22,6 +22,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 
@@ -52,5 +53,34 @@ Result<ExtractSummary> extract_zip(const std::string& zip_path, const std::strin
 Result<ExtractSummary> extract_zip_bytes(std::span<const std::uint8_t> data,
                                          const std::string& target_dir,
                                          const ExtractLimits& limits = {});
+
+namespace detail {
+class StagingDir;
+}
+
+// An archive extracted and checked but not yet in place (stage_zip). Dropping it uncommitted
+// removes its files. Move-only.
+class StagedZip {
+ public:
+  StagedZip(std::unique_ptr<detail::StagingDir> dir, ExtractSummary summary);
+  StagedZip(StagedZip&&) noexcept;
+  StagedZip& operator=(StagedZip&&) noexcept;
+  ~StagedZip();
+
+  const ExtractSummary& summary() const { return summary_; }
+  // Moves the tree into `target_dir` (same file system), by the rules of extract_zip: created
+  // when missing, else no top-level name may collide ("bad_archive", nothing moved).
+  Status commit_into(const std::string& target_dir);
+
+ private:
+  std::unique_ptr<detail::StagingDir> dir_;
+  ExtractSummary summary_;
+};
+
+// The first half of extract_zip, for a caller that unpacks on one thread and publishes on
+// another: checks and writes the whole archive into a private directory created under
+// `staging_parent` ("<staging_parent>/.extract-XXXXXX"). Same errors as extract_zip.
+Result<StagedZip> stage_zip(const std::string& zip_path, const std::string& staging_parent,
+                            const ExtractLimits& limits = {});
 
 }  // namespace cocos::archive

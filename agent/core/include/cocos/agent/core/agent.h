@@ -39,6 +39,20 @@
 
 namespace cocos::agent {
 
+// What an unpacker hands back: the archive checked and extracted into a private directory, not yet
+// in place. commit(target_dir) moves it under target_dir (no top-level name may collide); dropping
+// it uncommitted removes the files.
+struct UnpackedTree {
+  std::function<Status(const std::string& target_dir)> commit;
+};
+using UnpackDone = std::function<void(Result<UnpackedTree>)>;
+// Unpacks `zip` safely (no escapes, no links, size limits) into a new directory under
+// `staging_parent`, then calls `done` ON THE LOOP THREAD. The agent app runs the extraction on a
+// worker thread so that a large archive never stalls the bus loop; a synchronous implementation
+// may call `done` before returning.
+using Unpacker =
+    std::function<void(const std::string& zip, const std::string& staging_parent, UnpackDone done)>;
+
 struct AgentOptions {
   std::string work_dir;
   std::uint32_t chunk_size = 1 << 20;  // upload chunk size offered in upload.ready
@@ -48,9 +62,8 @@ struct AgentOptions {
   std::size_t max_result_streams = 4;
   std::chrono::seconds default_timeout{3600};
   std::size_t event_retain = 256;
-  // Unpacks a dataset zip into a directory, safely (no escapes, no links, limits). Required
-  // for datasets flagged decompress.
-  std::function<Status(const std::string& zip, const std::string& dest_dir)> unpack_zip;
+  // Unpacks a dataset zip (datasets flagged decompress; required for them). See Unpacker.
+  Unpacker unpack_zip;
 };
 
 struct UploadBeginRequest {
@@ -118,7 +131,11 @@ class Agent {
   Result<UploadReady> upload_begin(const UploadBeginRequest& req);
   // Notice: errors are kept on the upload and reported by upload_end.
   void upload_chunk(std::uint64_t upload_id, std::uint64_t offset, Chunk data);
-  Result<UploadDone> upload_end(std::uint64_t upload_id);
+  // Calls `reply` exactly once: before returning, or, for a dataset flagged decompress, once the
+  // unpacker is done (a retried upload.end of that upload gets the same outcome then). A stop or
+  // a new manifest meanwhile answers bad_state.
+  using UploadEndReply = std::function<void(Result<UploadDone>)>;
+  void upload_end(std::uint64_t upload_id, UploadEndReply reply);
   Status upload_abort(std::uint64_t upload_id);
   Result<Bytes> result_challenge();
   Result<ResultReady> result_get(const std::string& consumer_key,
@@ -149,6 +166,11 @@ class Agent {
  private:
   struct UploadSession;
   struct ResultStream;
+  // A dataset whose bytes are complete and checked, being unpacked by the unpacker.
+  struct Unpacking {
+    std::unique_ptr<UploadSession> session;
+    std::vector<UploadEndReply> replies;  // upload.end and its retries
+  };
 
   Agent(AgentOptions options, Outbox& outbox, RunPort& runs, EventJournal journal);
   Status restore();
@@ -163,7 +185,13 @@ class Agent {
   void clear_computation();
   void enter_running();
   void fail(const std::string& reason, std::map<std::string, std::string> details = {});
-  Status complete_item(UploadSession& s);
+  // Records a received item (state.json, event) once its bytes are in place (`target`: the
+  // file; empty for an unpacked archive).
+  Status record_item(UploadSession& s, const std::string& target);
+  // The unpacker's answer for an upload in unpacking_: commit, record, answer its replies.
+  void finish_unpack(std::uint64_t upload_id, Result<UnpackedTree> tree);
+  // Where unpackers stage archives (beside computations/, so a commit is a rename).
+  std::string unpack_staging_dir() const;
   void after_item_received();
   Result<UploadItem> resolve_item(const UploadBeginRequest& req, std::string* stored_name,
                                   const std::string** key, const Bytes** declared) const;
@@ -181,7 +209,8 @@ class Agent {
   std::map<std::uint64_t, std::unique_ptr<ResultStream>> streams_;
   std::deque<Bytes> challenges_;
   std::map<std::uint64_t, UploadDone> finished_uploads_;  // answers a retried upload.end
-  std::map<std::uint64_t, bool> acked_streams_;           // answers a retried result.ack
+  std::map<std::uint64_t, Unpacking> unpacking_;
+  std::map<std::uint64_t, bool> acked_streams_;  // answers a retried result.ack
   bool run_active_ = false;
 };
 

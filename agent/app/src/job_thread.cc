@@ -1,17 +1,17 @@
-// Single attestation worker thread with a bounded job queue (see attest_worker.h).
-#include "attest_worker.h"
+// One worker thread with a bounded job queue (see job_thread.h).
+#include "job_thread.h"
 
 namespace cocos::agent::app {
 
-AttestWorker::AttestWorker(std::size_t max_queued)
+JobThread::JobThread(std::size_t max_queued)
     : max_queued_(max_queued), thread_([this](std::stop_token st) { loop(st); }) {}
 
-AttestWorker::~AttestWorker() {
+JobThread::~JobThread() {
   thread_.request_stop();
   cv_.notify_all();
 }
 
-bool AttestWorker::submit(std::function<void()> job) {
+bool JobThread::submit(std::function<void()> job) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (jobs_.size() >= max_queued_) return false;
@@ -21,7 +21,7 @@ bool AttestWorker::submit(std::function<void()> job) {
   return true;
 }
 
-void AttestWorker::loop(std::stop_token st) {
+void JobThread::loop(std::stop_token st) {
   for (;;) {
     std::function<void()> job;
     {
