@@ -245,9 +245,7 @@ void Agent::upload_end(std::uint64_t upload_id, UploadEndReply reply) {
     s->sink->discard();
     return reply(placed.take_error());
   }
-  UploadDone done{s->item.describe(), s->sink->size()};
-  finished_uploads_[upload_id] = done;
-  while (finished_uploads_.size() > 64) finished_uploads_.erase(finished_uploads_.begin());
+  const UploadDone done = remember_finished(upload_id, *s);
   after_item_received();
   reply(done);
 }
@@ -267,9 +265,7 @@ void Agent::finish_unpack(std::uint64_t upload_id, Result<UnpackedTree> tree) {
   std::optional<UploadDone> done;
   if (placed) {
     ::unlink(s.sink->path().c_str());  // the archive itself is not kept
-    done = UploadDone{s.item.describe(), s.sink->size()};
-    finished_uploads_[upload_id] = *done;
-    while (finished_uploads_.size() > 64) finished_uploads_.erase(finished_uploads_.begin());
+    done = remember_finished(upload_id, s);
     after_item_received();
   } else {
     s.sink->discard();
@@ -281,6 +277,13 @@ void Agent::finish_unpack(std::uint64_t upload_id, Result<UnpackedTree> tree) {
       reply(placed.error());
     }
   }
+}
+
+UploadDone Agent::remember_finished(std::uint64_t upload_id, const UploadSession& s) {
+  UploadDone done{s.item.describe(), s.sink->size()};
+  finished_uploads_[upload_id] = done;
+  while (finished_uploads_.size() > 64) finished_uploads_.erase(finished_uploads_.begin());
+  return done;
 }
 
 std::string Agent::unpack_staging_dir() const {

@@ -188,6 +188,8 @@ class Agent {
   // Records a received item (state.json, event) once its bytes are in place (`target`: the
   // file; empty for an unpacked archive).
   Status record_item(UploadSession& s, const std::string& target);
+  // Keeps the answer of a finished upload for retried upload.ends (the last 64).
+  UploadDone remember_finished(std::uint64_t upload_id, const UploadSession& s);
   // The unpacker's answer for an upload in unpacking_: commit, record, answer its replies.
   void finish_unpack(std::uint64_t upload_id, Result<UnpackedTree> tree);
   // Where unpackers stage archives (beside computations/, so a commit is a rename).
