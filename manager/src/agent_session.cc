@@ -414,7 +414,7 @@ Result<ResultFile> AgentSession::fetch_result(const std::string& cid, const Priv
   stream_->tmp_path = tmpl;
   stream_->writer = std::make_unique<BackgroundWriter>(
       stream_->fd.get(), 0, tmpl,
-      BackgroundWriter::Options{.max_queued = ResultStream::kMaxQueued});
+      BackgroundWriter::Options{.max_queued = ResultStream::kMaxQueued, .direct = true});
   progress.update(0);
 
   if (auto st = notice(m::ResultCredit{ready.stream_id, kResultWindow}, cid); !st)

@@ -156,18 +156,16 @@ void Agent::upload_chunk(std::uint64_t upload_id, std::uint64_t offset, Chunk da
   const bool complete = !s.failed && s.sink->offset() == s.sink->size();
   if (s.unreported_chunks >= std::max<std::uint32_t>(1, opt_.upload_credits / 2) || complete ||
       s.failed) {
-    // `acked` reports the bytes in the file, where a resume starts: wait for the writer thread to
-    // catch up (it is at most the chunk just hashed behind: hashing is the slower step). Nobody
-    // waits for the disk here, only upload.end does (fdatasync), so receiving, hashing and
-    // writing overlap.
-    std::uint64_t acked = 0;
-    if (!s.failed) {
-      if (auto st = s.sink->flush(); !st) {
-        s.failed = st.error();
-      } else {
-        acked = s.sink->written();
-      }
+    // `acked` reports the bytes in the file so far, where a resume would start. Mid-stream the
+    // chunks still queued for the writer thread are not waited for: waiting (as up to 3dfcc52)
+    // idled the hashing thread for one disk write per credit batch. Memory stays bounded all the
+    // same: the writer holds at most UploadSink::kMaxQueued chunks and write() blocks beyond
+    // that, and a write error surfaces at the next write(). After the last chunk the writer is
+    // caught up once, so the last credit reports every byte (fdatasync waits for upload.end).
+    if (complete && !s.failed) {
+      if (auto st = s.sink->flush(); !st) s.failed = st.error();
     }
+    const std::uint64_t acked = s.failed ? 0 : s.sink->written();
     outbox_.upload_credit(upload_id, acked, s.unreported_chunks);
     s.unreported_chunks = 0;
   }
