@@ -49,6 +49,10 @@ bool print(const std::string& agent, const m::Envelope& env, bool as_json, std::
 Status watch_events(const WatchConfig& c, std::ostream& out) {
   bus::LinkOptions o;
   o.linger_ms = 0;
+  // PUB/SUB delivers only what is published while connected: a monitor started before its agent
+  // (compose starts them together) must not back off to seconds between attempts and miss a
+  // short computation. A reconnect every 100 ms to one endpoint costs nothing.
+  o.reconnect_ivl_max_ms = 0;  // ZMQ: no backoff, every reconnect_ivl_ms (100 ms)
   if (!c.curve_server_key.empty()) {
     auto server = bus::read_curve_key(c.curve_server_key);
     if (!server) return make_error("bad_key", "curve-server-key: " + server.error().message);
