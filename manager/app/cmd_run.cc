@@ -77,9 +77,15 @@ int run_run(const RunOptions& o) {
 }
 
 int run_watch(const WatchOptions& o) {
-  WatchConfig c{
-      o.connect,          o.agent,    o.json, std::chrono::microseconds(o.spin_us), o.count,
-      o.curve_server_key, o.curve_key};
+  WatchConfig c;
+  c.connect = o.connect;
+  c.agent = o.agent;
+  c.json = o.json;
+  c.spin = std::chrono::microseconds(o.spin_us);
+  c.rt_priority = static_cast<int>(o.rt_priority);
+  c.count = o.count;
+  c.curve_server_key = o.curve_server_key;
+  c.curve_key = o.curve_key;
   auto st = watch_events(c, std::cout);
   if (!st) {
     std::cerr << "cocos-manager: watch: " << st.error().to_string() << "\n";

@@ -65,6 +65,7 @@ struct WatchOptions {
   std::string curve_server_key;
   std::string curve_key;
   unsigned spin_us = 1000;
+  unsigned rt_priority = 0;
 };
 int run_watch(const WatchOptions& o);
 

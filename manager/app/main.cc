@@ -98,6 +98,10 @@ int main(int argc, char** argv) {
                 "latency through a burst of events; 0: always block)")
       ->capture_default_str()
       ->check(CLI::Range(0u, 1000000u));
+  w->add_option("--rt-priority", watch.rt_priority,
+                "SCHED_FIFO priority of the bus I/O thread where permitted (0: normal policy)")
+      ->capture_default_str()
+      ->check(CLI::Range(0u, 99u));
   w->callback([&] { rc = app::run_watch(watch); });
 
   auto agent_opts = [](CLI::App* sc, app::AgentOptions& o) {

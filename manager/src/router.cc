@@ -6,6 +6,7 @@
 #include <zmq.hpp>
 
 #include "cocos/bus/curve.h"
+#include "cocos/bus/io_thread.h"
 #include "cocos/bus/manager_endpoint.h"
 
 namespace cocos::manager {
@@ -55,6 +56,9 @@ bool Router::curve() const {
 
 Result<Router> Router::bind(const std::string& endpoint, const RouterOptions& options) {
   auto impl = std::make_unique<Impl>();
+  // Before any socket (the ZAP handler's included): libzmq starts its I/O thread with the first.
+  // Not permitted (no CAP_SYS_NICE) leaves the normal policy.
+  if (options.rt_priority != 0) (void)bus::use_realtime_io_threads(impl->ctx, options.rt_priority);
   bus::LinkOptions link;
   if (!options.curve_key.empty()) {
     if (options.curve_agent_keys.empty())

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cocos/bus/curve.h"
+#include "cocos/bus/io_thread.h"
 #include "cocos/bus/pubsub.h"
 #include "cocos/manager/format.h"
 #include "cocos/messages/codec.h"
@@ -62,6 +63,7 @@ Status watch_events(const WatchConfig& c, std::ostream& out) {
     o.curve_client = bus::CurveClientKeys{*own, *server};
   }
   zmq::context_t ctx(1);
+  if (c.rt_priority != 0) (void)bus::use_realtime_io_threads(ctx, c.rt_priority);
   auto sub = bus::EventSubscriber::connect(ctx, c.connect, o,
                                            {c.agent.empty() ? "cocos." : "cocos." + c.agent + "."});
   if (!sub) return make_error("io_error", "watch " + c.connect + ": " + sub.error().message);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <vector>
+#include <zmq.hpp>
 
 #include "cocos/common/result.h"
 #include "report.h"
@@ -28,6 +29,12 @@ struct Options {
   int manager_agents() const { return quick ? 50 : 1000; }
   int agent_starts() const { return quick ? 2 : 10; }
 };
+
+// The programs' bus I/O threads run under the normal policy unless asked (--bus-rt-priority,
+// --rt-priority); the event latency benchmark also measures them under SCHED_FIFO at this
+// priority (bus/io_thread.h). Returns what is in effect, for the notes.
+inline constexpr int kBusRtPriority = 1;
+std::string realtime_io(zmq::context_t& ctx);
 
 // One measurement of the baseline of upload_ratio and result_ratio (MiB/s): OpenSSL EVP
 // SHA3-256 over a 1 MiB buffer in 1 MiB updates, one thread.

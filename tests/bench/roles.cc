@@ -1,11 +1,15 @@
 // Helper roles: cocos-bench re-executed as the other side of a bus measurement, so that both
 // ends are separate processes talking over tcp://127.0.0.1 (as agent and manager do).
-//   publisher ENDPOINT COUNT INTERVAL_US   PUB connected to the parent's SUB; each event carries
-//                                          its send time (steady clock, shared by processes)
+//   publisher ENDPOINT COUNT INTERVAL_US RT  PUB connected to the parent's SUB; each event
+//                                          carries its send time (steady clock, shared by
+//                                          processes); RT 1: I/O thread under SCHED_FIFO
 //   agent-events ENDPOINT COUNT WINDOW     DEALER sending `event` requests, WINDOW unacknowledged
 //                                          at most; prints "events_per_s <rate>"
+//   cpu-hog                                one spinning thread per CPU until killed
+//   tcp-sender PORT COUNT INTERVAL_US      plain TCP records for the latency floor (tcp_floor.h)
 //   agents ENDPOINT N HEARTBEAT_MS         N DEALER agent links: hello, ping every HEARTBEAT_MS,
 //                                          answer state.get; prints "ready" when all are welcomed
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <thread>
@@ -14,6 +18,7 @@
 #include "benches.h"
 #include "cocos/bus/agent_link.h"
 #include "cocos/bus/pubsub.h"
+#include "tcp_floor.h"
 
 namespace cocos::bench {
 namespace {
@@ -42,8 +47,9 @@ msg::Event make_event(std::uint64_t seq) {
   return ev;
 }
 
-int publisher(const std::string& endpoint, int count, int interval_us) {
+int publisher(const std::string& endpoint, int count, int interval_us, bool realtime) {
   zmq::context_t ctx(1);
+  if (realtime) (void)realtime_io(ctx);
   auto pub = bus::EventPublisher::connect(ctx, endpoint, "bench-agent");
   if (!pub) return fail(pub.error());
   // Subscriptions travel to the PUB after the connection is up; until then PUB drops.
@@ -163,6 +169,20 @@ int agents(const std::string& endpoint, int n, int heartbeat_ms) {
   }
 }
 
+// Keeps every CPU busy until killed (the parent stops it with SIGTERM).
+int cpu_hog() {
+  const unsigned n = std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::thread> spinners;
+  for (unsigned i = 0; i < n; ++i) {
+    spinners.emplace_back([] {
+      volatile std::uint64_t x = 0;
+      for (;;) x = x + 1;
+    });
+  }
+  for (auto& t : spinners) t.join();
+  return 0;
+}
+
 int to_int(const std::string& s) {
   return static_cast<int>(std::strtol(s.c_str(), nullptr, 10));
 }
@@ -170,9 +190,13 @@ int to_int(const std::string& s) {
 }  // namespace
 
 int run_role(const std::string& role, const std::vector<std::string>& a) {
-  if (role == "publisher" && a.size() == 3) return publisher(a[0], to_int(a[1]), to_int(a[2]));
+  if (role == "publisher" && a.size() == 4)
+    return publisher(a[0], to_int(a[1]), to_int(a[2]), a[3] == "1");
   if (role == "agent-events" && a.size() == 3)
     return agent_events(a[0], to_int(a[1]), to_int(a[2]));
+  if (role == "cpu-hog" && a.empty()) return cpu_hog();
+  if (role == "tcp-sender" && a.size() == 3)
+    return tcp_sender(to_int(a[0]), to_int(a[1]), to_int(a[2]));
   if (role == "agents" && a.size() == 3) return agents(a[0], to_int(a[1]), to_int(a[2]));
   std::fprintf(stderr, "cocos-bench: unknown role or arguments: %s\n", role.c_str());
   return 2;

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cocos/bus/curve.h"
+#include "cocos/bus/io_thread.h"
 #include "cocos/messages/errors.h"
 #include "cocos/messages/manifest.h"
 #include "conversions.h"
@@ -51,7 +52,16 @@ Status AgentApp::init(int signal_fd) {
 
   runs_ = std::make_unique<RunWorker>(runner_config(config_), *queue_);
 
-  // Bus: DEALER to the manager, routing id = agent id.
+  // Bus. The I/O thread first: libzmq starts it with the first socket.
+  if (config_.bus_rt_priority != 0) {
+    const auto st = bus::use_realtime_io_threads(ctx_, static_cast<int>(config_.bus_rt_priority));
+    if (st) {
+      spdlog::debug("bus I/O thread: SCHED_FIFO priority {}", config_.bus_rt_priority);
+    } else {
+      spdlog::info("bus I/O thread keeps the normal policy: {}", st.error().message);
+    }
+  }
+  // DEALER to the manager, routing id = agent id.
   bus::LinkOptions lo;
   lo.limits.max_raw = config_.chunk_size;
   lo.max_frame_bytes = static_cast<std::int64_t>(config_.max_message_bytes);

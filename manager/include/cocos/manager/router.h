@@ -35,6 +35,9 @@ struct RouterOptions {
   std::string curve_key;
   // Files holding the Z85 public keys of the agents admitted (CURVE only; required with it).
   std::vector<std::string> curve_agent_keys;
+  // SCHED_FIFO priority of the bus I/O thread where the process may use it (0: normal policy;
+  // bus/io_thread.h).
+  int rt_priority = 0;
 };
 
 class Router {

@@ -18,6 +18,9 @@ struct WatchConfig {
   bool json = false;    // JSON lines instead of text lines
   // Idle strategy: poll this long after each message before blocking (bus EventSubscriber).
   std::chrono::microseconds spin{1000};
+  // SCHED_FIFO priority of the bus I/O thread where permitted (0: normal policy; bus/io_thread.h):
+  // lower latency while other work holds the CPUs, at some cost when they are idle.
+  int rt_priority = 0;
   std::uint64_t count = 0;  // exit after this many messages (0 = never)
   // CURVE: the agent's PUB is a CURVE server when the agent has a key pair. The monitor then
   // needs the agent's public key (Z85 file); its own key pair is read from `curve_key`

@@ -30,6 +30,10 @@ struct AgentConfig {
   std::string log_level = "info";
   std::uint64_t max_message_bytes = 16ULL << 20;
   std::chrono::seconds heartbeat{5};
+  // SCHED_FIFO priority of the zmq I/O thread when the process may use it (0: normal policy).
+  // Off by default: it cuts event latency while an algorithm holds every CPU, but costs
+  // small-message throughput and idle latency (tests/bench/README.md).
+  std::uint32_t bus_rt_priority = 0;
   // uploads and results
   std::uint32_t chunk_size = 1 << 20;
   std::uint32_t upload_credits = 8;
