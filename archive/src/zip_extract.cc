@@ -45,6 +45,10 @@ Error refuse(const std::string& why, const std::string& name) {
   return make_error("bad_archive", why + ": '" + name + "'");
 }
 
+Error cancelled(const std::string& name) {
+  return make_error("cancelled", "unpacking stopped at '" + name + "'");
+}
+
 // Checks one entry's metadata; nothing is written yet.
 Result<Planned> plan_entry(zip_t* za, zip_uint64_t i, const ExtractLimits& limits) {
   zip_stat_t st;
@@ -141,7 +145,7 @@ Status make_dirs(const std::string& path, const std::string& shown) {
 
 // Streams one entry to disk, counting real bytes against every limit.
 Status write_entry(zip_t* za, const Planned& p, const std::string& dest,
-                   const ExtractLimits& limits, std::uint64_t& total) {
+                   const ExtractLimits& limits, const std::stop_token& stop, std::uint64_t& total) {
   const std::string& shown = p.name.path;
   ZipFilePtr zf(zip_fopen_index(za, p.index, 0));
   if (!zf) return refuse(std::string("cannot open entry (") + zip_strerror(za) + ")", shown);
@@ -159,6 +163,7 @@ Status write_entry(zip_t* za, const Planned& p, const std::string& dest,
       return refuse(std::string("corrupt entry data (") + zip_file_strerror(zf.get()) + ")", shown);
     }
     if (n == 0) break;
+    if (stop.stop_requested()) return cancelled(shown);
     written += static_cast<std::uint64_t>(n);
     total += static_cast<std::uint64_t>(n);
     if (written > limits.max_entry_bytes) return refuse("entry larger than the limit", shown);
@@ -186,7 +191,7 @@ Status write_entry(zip_t* za, const Planned& p, const std::string& dest,
 
 // Checks and writes the whole archive into `staging` (nothing is committed here).
 Result<ExtractSummary> extract_into(zip_source_t* src, StagingDir& staging,
-                                    const ExtractLimits& limits) {
+                                    const ExtractLimits& limits, const std::stop_token& stop) {
   zip_error_t err;
   zip_error_init(&err);
   ZipPtr za(zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &err));
@@ -205,6 +210,7 @@ Result<ExtractSummary> extract_into(zip_source_t* src, StagingDir& staging,
 
   ExtractSummary summary;
   for (const Planned& p : *plan) {
+    if (stop.stop_requested()) return cancelled(p.name.path);
     std::string dest = staging.path() + "/" + p.name.path;
     if (p.name.is_dir) {
       auto st = make_dirs(dest, p.name.path);
@@ -217,7 +223,7 @@ Result<ExtractSummary> extract_into(zip_source_t* src, StagingDir& staging,
       auto st = make_dirs(staging.path() + "/" + p.name.path.substr(0, slash), p.name.path);
       if (!st) return st.take_error();
     }
-    auto st = write_entry(za.get(), p, dest, limits, summary.bytes);
+    auto st = write_entry(za.get(), p, dest, limits, stop, summary.bytes);
     if (!st) return st.take_error();
     ++summary.files;
   }
@@ -250,7 +256,7 @@ Result<ExtractSummary> extract_from(zip_source_t* src, const std::string& target
     zip_source_free(src);
     return staging.take_error();
   }
-  auto summary = extract_into(src, *staging, limits);
+  auto summary = extract_into(src, *staging, limits, {});
   if (!summary) return summary.take_error();
   if (auto st = staging->commit(); !st) return st.take_error();
   return summary;
@@ -288,7 +294,7 @@ Status StagedZip::commit_into(const std::string& target_dir) {
 }
 
 Result<StagedZip> stage_zip(const std::string& zip_path, const std::string& staging_parent,
-                            const ExtractLimits& limits) {
+                            const ExtractLimits& limits, std::stop_token stop) {
   auto src = file_source(zip_path);
   if (!src) return src.take_error();
   auto staging = StagingDir::create_in(staging_parent);
@@ -296,7 +302,7 @@ Result<StagedZip> stage_zip(const std::string& zip_path, const std::string& stag
     zip_source_free(*src);
     return staging.take_error();
   }
-  auto summary = extract_into(*src, *staging, limits);
+  auto summary = extract_into(*src, *staging, limits, stop);
   if (!summary) return summary.take_error();
   return StagedZip(std::make_unique<StagingDir>(std::move(*staging)), *summary);
 }

@@ -5,8 +5,11 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <chrono>
 #include <filesystem>
 #include <set>
+#include <stop_token>
+#include <thread>
 
 #include "raw_zip.h"
 #include "test_dir.h"
@@ -187,6 +190,52 @@ TEST_F(Extract, MergesIntoAnExistingTargetWithoutClashes) {
   ASSERT_TRUE(r.ok()) << r.error().to_string();
   EXPECT_EQ(read_file(t_ / "target/new.txt"), "new");
   EXPECT_EQ(read_file(t_ / "target/keep.txt"), "original");
+}
+
+// stage_zip with a stop token: the agent's unpack worker ends early when the agent shuts down.
+TEST_F(Extract, StageStopsBeforeTheFirstEntryWhenAskedAlready) {
+  write_file(t_ / "in.zip", build_zip({{.name = "a.txt", .content = "a"}}));
+  fs::create_directories(t_ / "staging");
+  std::stop_source stop;
+  stop.request_stop();
+  auto r = stage_zip(t_ / "in.zip", t_ / "staging", {}, stop.get_token());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "cancelled");
+  EXPECT_NE(r.error().message.find("a.txt"), std::string::npos) << r.error().message;
+  EXPECT_TRUE(fs::is_empty(t_ / "staging"));
+}
+
+TEST_F(Extract, StageStopsInsideABigEntryAndLeavesNothing) {
+  // 64 MiB of zeros, deflated: long enough to write that the stop arrives mid-entry.
+  ExtractLimits limits;
+  limits.max_ratio = 1u << 20;
+  write_file(
+      t_ / "in.zip",
+      build_zip({{.name = "big.bin", .content = std::string(64u << 20, '\0'), .deflate = true}}));
+  fs::create_directories(t_ / "staging");
+  std::stop_source stop;
+  Result<StagedZip> r = make_error("unset", "");
+  std::thread worker(
+      [&] { r = stage_zip(t_ / "in.zip", t_ / "staging", limits, stop.get_token()); });
+  // Stop as soon as the entry's file has its first bytes (the extraction is then under way).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  bool started = false;
+  while (!started && std::chrono::steady_clock::now() < deadline) {
+    for (auto& e : fs::recursive_directory_iterator(t_ / "staging")) {
+      std::error_code ec;
+      if (e.path().filename() == "big.bin" && fs::file_size(e.path(), ec) > 0 && !ec)
+        started = true;
+    }
+    if (!started) std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  stop.request_stop();
+  worker.join();
+  ASSERT_TRUE(started) << "the extraction never began";
+  ASSERT_FALSE(r.ok()) << "finished 64 MiB before the stop arrived";
+  EXPECT_EQ(r.error().code, "cancelled");
+  EXPECT_NE(r.error().message.find("big.bin"), std::string::npos) << r.error().message;
+  EXPECT_TRUE(fs::is_empty(t_ / "staging"));  // the staging directory went with the error
+  EXPECT_EQ(read_file(t_ / "outside.txt"), "sentinel");
 }
 
 }  // namespace

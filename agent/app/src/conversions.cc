@@ -42,8 +42,10 @@ Unpacker make_unpacker(const AgentConfig& c, JobThread& worker, LoopQueue& loop)
   limits.max_entry_bytes = std::min(limits.max_entry_bytes, c.unpack_max_bytes);
   return [limits, &worker, &loop](const std::string& zip, const std::string& staging_parent,
                                   UnpackDone done) {
-    auto job = [limits, zip, staging_parent, &loop, done] {
-      auto staged = archive::stage_zip(zip, staging_parent, limits);
+    // Shutdown does not wait for a big archive: the worker's stop token ends the extraction,
+    // and the staging directory goes with it.
+    auto job = [limits, zip, staging_parent, &loop, done, stop = worker.stop_token()] {
+      auto staged = archive::stage_zip(zip, staging_parent, limits, stop);
       Result<UnpackedTree> tree = make_error("internal", "unset");
       if (staged) {
         spdlog::info("unpacked {}: {} files, {} directories, {} bytes", zip,
