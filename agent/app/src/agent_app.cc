@@ -50,7 +50,19 @@ Status AgentApp::init(int signal_fd) {
   attest_worker_ = std::make_unique<JobThread>();
   unpack_worker_ = std::make_unique<JobThread>(16);
 
-  runs_ = std::make_unique<RunWorker>(runner_config(config_), *queue_);
+  run_cgroups_ = open_run_cgroups(config_);
+  runner::RunnerConfig rc = runner_config(config_);
+  if (run_cgroups_) rc.cgroup_parent = run_cgroups_->path();
+  if (!rc.cgroup_parent.empty()) {
+    spdlog::info("algorithms run in cgroups of their own under {}", rc.cgroup_parent);
+  } else {
+    spdlog::warn(
+        "algorithms are contained by their process group only (run-cgroup={}: {}): a process "
+        "that calls setsid() can outlive its run",
+        config_.run_cgroup,
+        config_.run_cgroup == "off" ? "off" : "no writable cgroup v2 directory");
+  }
+  runs_ = std::make_unique<RunWorker>(rc, *queue_);
 
   // Bus. The I/O thread first: libzmq starts it with the first socket.
   if (config_.bus_rt_priority != 0) {

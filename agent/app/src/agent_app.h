@@ -68,6 +68,8 @@ class AgentApp : public Outbox {
   zmq::context_t ctx_;
   std::unique_ptr<LoopQueue> queue_;
   std::unique_ptr<AttestationAdapter> attester_;
+  // Parent of the runs' cgroups; declared before runs_ so that it goes after the runs.
+  std::optional<runner::AgentRunCgroups> run_cgroups_;
   std::unique_ptr<RunWorker> runs_;
   std::unique_ptr<JobThread> attest_worker_;
   // Unpacks zipped datasets off the loop thread. Dropped after the Agent (~AgentApp resets it

@@ -4,10 +4,14 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <memory>
 #include <sstream>
 
 #include "cocos/archive/zip_extract.h"
+#include "cocos/common/encoding.h"
+#include "cocos/common/hash.h"
+#include "cocos/runner/cgroup.h"
 
 namespace cocos::agent::app {
 
@@ -33,6 +37,24 @@ runner::RunnerConfig runner_config(const AgentConfig& c) {
     r.gid = c.algorithm_gid != 0 ? c.algorithm_gid : c.algorithm_uid;
   }
   return r;
+}
+
+std::optional<runner::AgentRunCgroups> open_run_cgroups(const AgentConfig& c) {
+  if (c.run_cgroup == "off") return std::nullopt;
+  const auto own = c.run_cgroup == "auto" ? runner::own_writable_cgroup()
+                                          : std::optional<std::string>(c.run_cgroup);
+  if (!own) return std::nullopt;
+  // One agent per work directory: its digest names this agent's runs in the cgroup tree.
+  std::error_code ec;
+  const auto work = std::filesystem::weakly_canonical(c.work_dir, ec);
+  const std::string key =
+      to_hex(digest(HashAlg::kSha256, ec ? c.work_dir : work.string())).substr(0, 16);
+  auto dirs = runner::AgentRunCgroups::open(*own, key);
+  if (!dirs) {
+    spdlog::warn("run cgroups: {}", dirs.error().message);
+    return std::nullopt;
+  }
+  return std::move(*dirs);
 }
 
 Unpacker make_unpacker(const AgentConfig& c, JobThread& worker, LoopQueue& loop) {

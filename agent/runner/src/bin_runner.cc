@@ -21,6 +21,7 @@ Result<RunOutcome> run_bin(const RunnerConfig& config, const RunSpec& spec, cons
   p.cwd = spec.work_dir;
   p.limits = spec.limits;
   p.uid = config.uid;
+  p.cgroup_parent = config.cgroup_parent;
   p.gid = config.gid;
   auto st = run_process(p, sink, algorithm_wait(config, spec, std::move(stop)));
   if (!st) {

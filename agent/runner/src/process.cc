@@ -38,9 +38,9 @@ struct ChildFailure {
   int step;
   int err;
 };
-constexpr std::array<const char*, 10> kStepNames = {"setpgid",   "dup2",   "chdir",  "setrlimit",
-                                                    "setgroups", "setgid", "setuid", "no_new_privs",
-                                                    "exec",      "signals"};
+constexpr std::array<const char*, 11> kStepNames = {
+    "setpgid", "dup2",         "chdir", "setrlimit", "setgroups",  "setgid",
+    "setuid",  "no_new_privs", "exec",  "signals",   "join cgroup"};
 
 [[noreturn]] void child_fail(int fd, int step) {
   ChildFailure f{step, errno};
@@ -129,10 +129,17 @@ struct Process::State {
   int wake = -1;
   std::atomic<bool> stop_requested{false};
   bool reaped = false;
+  std::optional<RunCgroup> cgroup;  // removed (after a last SIGKILL) when the State goes
+
+  // The process group, and the cgroup when there is one (which setsid cannot leave).
+  void signal_all(int sig) const {
+    ::kill(-pid, sig);
+    if (cgroup) cgroup->signal_all(sig);
+  }
 
   ~State() {
     if (pid > 0 && !reaped) {
-      ::kill(-pid, SIGKILL);
+      signal_all(SIGKILL);
       ::kill(pid, SIGKILL);
       int st = 0;
       while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
@@ -154,6 +161,9 @@ pid_t Process::pid() const {
 }
 pid_t Process::pgid() const {
   return s_->pid;
+}
+std::string Process::cgroup() const {
+  return s_->cgroup ? s_->cgroup->path() : std::string();
 }
 
 void Process::request_stop() {
@@ -177,6 +187,12 @@ Result<Process> Process::spawn(const ProcessSpec& spec) {
   const char* cwd = spec.cwd.empty() ? nullptr : spec.cwd.c_str();
 
   auto state = std::make_unique<State>();
+  if (!spec.cgroup_parent.empty()) {
+    auto cg = RunCgroup::create(spec.cgroup_parent);
+    if (!cg) return make_error("spawn_failed", cg.error().message);
+    state->cgroup.emplace(std::move(*cg));
+  }
+  const char* cgroup_procs = state->cgroup ? state->cgroup->procs_file().c_str() : nullptr;
   int out[2], err[2], report[2];
   if (::pipe2(out, O_CLOEXEC) != 0) return make_error("spawn_failed", std::strerror(errno));
   if (::pipe2(err, O_CLOEXEC) != 0) {
@@ -196,6 +212,11 @@ Result<Process> Process::spawn(const ProcessSpec& spec) {
   if (pid == 0) {
     int rep = report[1];
     if (::setpgid(0, 0) != 0) child_fail(rep, 0);
+    if (cgroup_procs != nullptr) {  // first, so that everything after is contained
+      const int fd = ::open(cgroup_procs, O_WRONLY | O_CLOEXEC);
+      if (fd < 0 || ::write(fd, "0", 1) != 1) child_fail(rep, 10);
+      ::close(fd);
+    }
     sigset_t none;
     sigemptyset(&none);
     if (::sigprocmask(SIG_SETMASK, &none, nullptr) != 0) child_fail(rep, 9);
@@ -276,10 +297,10 @@ Result<ExitStatus> Process::wait(const LogSink& sink, const WaitOptions& options
   auto begin_terminate = [&] {
     terminating = true;
     if (options.grace.count() <= 0) {
-      ::kill(-s.pid, SIGKILL);
+      s.signal_all(SIGKILL);
       killed = true;
     } else {
-      ::kill(-s.pid, SIGTERM);
+      s.signal_all(SIGTERM);
       kill_at = Clock::now() + options.grace;
     }
   };
@@ -312,7 +333,7 @@ Result<ExitStatus> Process::wait(const LogSink& sink, const WaitOptions& options
       begin_terminate();
     }
     if (!exited && terminating && !killed && kill_at && now >= *kill_at) {
-      ::kill(-s.pid, SIGKILL);
+      s.signal_all(SIGKILL);
       killed = true;
     }
     std::optional<Clock::time_point> next;
@@ -355,7 +376,7 @@ Result<ExitStatus> Process::wait(const LogSink& sink, const WaitOptions& options
         exited = true;
         // Whatever the leader left running in its group goes now; its output so far is in
         // the pipes, read below until EOF (or `drain` if something outside holds them).
-        ::kill(-s.pid, SIGKILL);
+        s.signal_all(SIGKILL);
         drain_until = Clock::now() + options.drain;
       }
     }

@@ -43,6 +43,7 @@ Result<RunOutcome> run_python(const RunnerConfig& config, const RunSpec& spec, c
   base.env = algorithm_env(config, spec.datasets_dir, spec.results_dir, extra);
   base.cwd = spec.work_dir;
   base.uid = config.uid;
+  base.cgroup_parent = config.cgroup_parent;
   base.gid = config.gid;
 
   ProcessSpec mk = base;

@@ -44,6 +44,7 @@ Result<RunOutcome> run_wasm(const RunnerConfig& config, const RunSpec& spec, con
   p.cwd = spec.work_dir;
   p.limits = spec.limits;
   p.uid = config.uid;
+  p.cgroup_parent = config.cgroup_parent;
   p.gid = config.gid;
   auto st = run_process(p, sink, algorithm_wait(config, spec, std::move(stop)));
   if (!st) return st.take_error();  // the runtime itself is missing: not the algorithm's fault

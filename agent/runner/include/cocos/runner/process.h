@@ -10,8 +10,9 @@
 // agent); every fd above 2 closed on exec. RLIMIT_NPROC is not enforced for root; it bites
 // only with `uid` set.
 //
-// Processes that leave the group (setsid) escape the group kill; containing those needs a
-// cgroup, which this class does not use.
+// Processes that leave the group (setsid) escape the group kill. With `cgroup_parent` set the
+// child also joins a cgroup of its own (RunCgroup) before exec, and every kill goes to the
+// cgroup as well, so nothing it started survives it; the cgroup is removed with the Process.
 #pragma once
 
 #include <sys/types.h>
@@ -25,6 +26,7 @@
 #include <vector>
 
 #include "cocos/common/result.h"
+#include "cocos/runner/cgroup.h"
 #include "cocos/runner/log.h"
 
 namespace cocos::runner {
@@ -45,6 +47,7 @@ struct ProcessSpec {
   ProcessLimits limits;
   std::optional<uid_t> uid;  // drop to this user (supplementary groups cleared)
   std::optional<gid_t> gid;
+  std::string cgroup_parent;  // a cgroup v2 directory for the run's own cgroup ("": none)
 };
 
 struct WaitOptions {
@@ -83,6 +86,8 @@ class Process {
 
   pid_t pid() const;
   pid_t pgid() const;  // == pid()
+  // The run's own cgroup directory ("" without one); removed when the Process goes.
+  std::string cgroup() const;
 
   // Delivers output lines to `sink` until the child exits, then SIGKILLs what is left of its
   // group, drains the pipes and reaps it. On timeout or stop, SIGTERM to the group, SIGKILL

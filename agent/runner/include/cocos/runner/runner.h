@@ -78,6 +78,10 @@ struct RunnerConfig {
       "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8"};
   std::optional<uid_t> uid;  // run bin/python/wasm algorithms as this user
   std::optional<gid_t> gid;
+  // bin/python/wasm processes each get a cgroup of their own under this cgroup v2 directory, so
+  // that nothing they start outlives the run ("": process group only; own_writable_cgroup()).
+  // Not for docker: the engine puts containers in cgroups of its own.
+  std::string cgroup_parent;
   OutputPolicy output;
   std::chrono::milliseconds grace{5000};    // SIGTERM -> SIGKILL
   std::chrono::seconds setup_timeout{900};  // each setup step (venv, pip, load)

@@ -50,6 +50,10 @@ struct AgentConfig {
   // Least privilege: run bin/python/wasm algorithms as this user/group (0 = the agent's own).
   // The computation's directory is handed to that user for the run; the agent's own files
   // (state.json, the journal, keys) stay out of its reach.
+  // cgroup v2 directory under which each bin/python/wasm run gets a cgroup of its own, so a
+  // process that leaves the process group (setsid) is still killed: "auto" (the agent's own
+  // cgroup when it is writable), "off", or a directory.
+  std::string run_cgroup = "auto";
   std::uint32_t algorithm_uid = 0;
   std::uint32_t algorithm_gid = 0;
   std::size_t max_log_line = 4096;
