@@ -10,6 +10,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include "cocos/runner/process.h"
@@ -64,15 +65,37 @@ bool dead(pid_t pid) {
   return false;
 }
 
-// A script whose grandchild leaves the process group and records its pid, then lingers.
-ProcessSpec escaping_script(const fs::path& pid_file, const std::string& cgroup_parent) {
+// Runs a script whose grandchild leaves the process group (setsid), records its pid and
+// lingers; the run times out after 300 ms. The Process is handed back still alive, so that a
+// test can look at it before its destructor cleans up.
+struct EscapeRun {
+  std::optional<Process> process;
+  pid_t escapee = 0;
+  bool timed_out = false;
+};
+EscapeRun run_with_escapee(const std::string& cgroup_parent) {
+  TempDir t;
+  const fs::path pid_file = fs::path(t.path()) / "pid";
   ProcessSpec s;
   s.argv = {"/bin/sh", "-c",
             "setsid sh -c 'echo $$ > " + pid_file.string() +
                 "; exec sleep 300' </dev/null >/dev/null 2>&1 & sleep 300"};
   s.env = {"PATH=/usr/bin:/bin"};
   s.cgroup_parent = cgroup_parent;
-  return s;
+  EscapeRun run;
+  auto p = Process::spawn(s);
+  EXPECT_TRUE(p.ok()) << p.error().to_string();
+  if (!p) return run;
+  run.escapee = read_pid(pid_file);
+  Collector c;
+  WaitOptions w;
+  w.timeout = 300ms;
+  w.grace = 100ms;
+  auto st = p->wait(c.sink(), w);
+  EXPECT_TRUE(st.ok());
+  run.timed_out = st && st->timed_out;
+  run.process.emplace(std::move(*p));
+  return run;
 }
 
 TEST(RunCgroup, AnAgentRemovesWhatItsDeadPredecessorLeft) {
@@ -112,7 +135,7 @@ TEST(RunCgroup, AnAgentRemovesWhatItsDeadPredecessorLeft) {
   EXPECT_FALSE(fs::exists(dir));
 }
 
-TEST(RunCgroup, CreatesJoinsKillsAndRemoves) {
+TEST(RunCgroup, CreatesAndRemovesUnderItsParent) {
   auto parent = cgroup_parent_or_skip();
   if (!parent) GTEST_SKIP() << "no writable cgroup v2 directory here";
   auto cg = RunCgroup::create(*parent);
@@ -127,45 +150,25 @@ TEST(RunCgroup, CreatesJoinsKillsAndRemoves) {
 TEST(RunCgroup, SetsidEscapeeDiesWithTheRunsCgroup) {
   auto parent = cgroup_parent_or_skip();
   if (!parent) GTEST_SKIP() << "no writable cgroup v2 directory here";
-  TempDir t;
-  Collector c;
-  std::string run_cgroup;
-  pid_t escapee = 0;
-  {
-    auto p = Process::spawn(escaping_script(fs::path(t.path()) / "pid", *parent));
-    ASSERT_TRUE(p.ok()) << p.error().to_string();
-    escapee = read_pid(fs::path(t.path()) / "pid");
-    ASSERT_GT(escapee, 0);
-    WaitOptions w;
-    w.timeout = 300ms;
-    w.grace = 100ms;
-    auto st = p->wait(c.sink(), w);
-    ASSERT_TRUE(st.ok());
-    EXPECT_TRUE(st->timed_out);
-    EXPECT_TRUE(dead(escapee)) << "pid " << escapee << " left its group and survived the run";
-    run_cgroup = p->cgroup();
-    EXPECT_EQ(fs::path(run_cgroup).parent_path(), fs::path(*parent));
-  }
+  EscapeRun run = run_with_escapee(*parent);
+  ASSERT_GT(run.escapee, 0);
+  EXPECT_TRUE(run.timed_out);
+  EXPECT_TRUE(dead(run.escapee)) << "pid " << run.escapee << " left its group and survived";
+  const std::string run_cgroup = run.process->cgroup();
+  EXPECT_EQ(fs::path(run_cgroup).parent_path(), fs::path(*parent));
+  run.process.reset();
   EXPECT_FALSE(fs::exists(run_cgroup)) << "the run's cgroup outlived its Process";
 }
 
 // The control: without a cgroup the same escapee outlives its run (why runs get one). Proves
 // the check above can fail.
 TEST(RunCgroup, WithoutACgroupTheEscapeeSurvivesTheGroupKill) {
-  TempDir t;
-  Collector c;
-  auto p = Process::spawn(escaping_script(fs::path(t.path()) / "pid", ""));
-  ASSERT_TRUE(p.ok()) << p.error().to_string();
-  const pid_t escapee = read_pid(fs::path(t.path()) / "pid");
-  ASSERT_GT(escapee, 0);
-  WaitOptions w;
-  w.timeout = 300ms;
-  w.grace = 100ms;
-  auto st = p->wait(c.sink(), w);
-  ASSERT_TRUE(st.ok());
+  EscapeRun run = run_with_escapee("");
+  ASSERT_GT(run.escapee, 0);
+  EXPECT_TRUE(run.timed_out);
   std::this_thread::sleep_for(200ms);
-  const bool survived = !dead_now(escapee);
-  ::kill(escapee, SIGKILL);
+  const bool survived = !dead_now(run.escapee);
+  ::kill(run.escapee, SIGKILL);
   EXPECT_TRUE(survived);
 }
 
