@@ -125,9 +125,20 @@ TEST(RunCgroup, AnAgentRemovesWhatItsDeadPredecessorLeft) {
   // The next agent with the same key cleans up.
   parent.reset();  // the "dead" agent's object: its directory stays, not empty
   EXPECT_TRUE(fs::exists(stale));
+  // An empty directory of another agent that died.
+  const std::string other = *own + "/cocos-agent-" + key + "-other";
+  ASSERT_EQ(::mkdir(other.c_str(), 0755), 0);
   auto again = AgentRunCgroups::open(*own, key);
   ASSERT_TRUE(again.ok()) << again.error().to_string();
   EXPECT_FALSE(fs::exists(stale));
+  EXPECT_FALSE(fs::exists(other));
+  // Had another agent removed our (idle, empty) directory, the next run makes it again.
+  ASSERT_EQ(::rmdir(dir.c_str()), 0);
+  {
+    auto run = RunCgroup::create(dir);
+    ASSERT_TRUE(run.ok()) << run.error().to_string();
+    EXPECT_EQ(fs::path(run->path()).parent_path(), fs::path(dir));
+  }
   int status = 0;
   ASSERT_EQ(::waitpid(sleeper, &status, 0), sleeper);
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);

@@ -72,10 +72,16 @@ std::optional<std::string> own_cgroup_path() {
 }  // namespace
 
 Result<RunCgroup> RunCgroup::create(const std::string& parent) {
-  std::string templ = parent + "/run-XXXXXX";
   // mkdtemp creates with mode 0700, which cgroupfs accepts; the name is unique among runs.
-  if (::mkdtemp(templ.data()) == nullptr) return errno_error("create a cgroup in " + parent, errno);
-  return RunCgroup(templ);
+  std::string templ = parent + "/run-XXXXXX";
+  if (::mkdtemp(templ.data()) != nullptr) return RunCgroup(templ);
+  // Another agent starting up removes empty agent directories (AgentRunCgroups::open), ours
+  // too while we are idle: make it again.
+  if (errno == ENOENT && (::mkdir(parent.c_str(), 0755) == 0 || errno == EEXIST)) {
+    templ = parent + "/run-XXXXXX";
+    if (::mkdtemp(templ.data()) != nullptr) return RunCgroup(templ);
+  }
+  return errno_error("create a cgroup in " + parent, errno);
 }
 
 RunCgroup::RunCgroup(std::string path) : path_(std::move(path)), procs_(path_ + "/cgroup.procs") {}
@@ -141,6 +147,13 @@ Result<AgentRunCgroups> AgentRunCgroups::open(const std::string& own, const std:
     if (!stale.remove()) return make_error("io_error", "cannot remove the stale cgroup " + name);
   }
   if (ec) return make_error("io_error", "list the cgroup " + dir + ": " + ec.message());
+  // Agents killed outright leave their (empty) directories: remove every empty one beside
+  // ours. rmdir refuses a directory with a run inside, and an idle agent whose directory goes
+  // makes it again for its next run (RunCgroup::create).
+  for (const auto& e : std::filesystem::directory_iterator(own, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("cocos-agent-", 0) == 0 && e.path() != dir) ::rmdir(e.path().c_str());
+  }
   return AgentRunCgroups(dir);
 }
 

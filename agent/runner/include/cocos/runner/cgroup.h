@@ -54,7 +54,9 @@ class AgentRunCgroups {
  public:
   // `key` names the agent (the agent uses a digest of its work directory, which no two agents
   // share). Run cgroups left inside by an agent that died (SIGKILL, power loss) are killed and
-  // removed first: their agent is gone, since this one took its place. Errors: "io_error".
+  // removed first: their agent is gone, since this one took its place. Empty directories of
+  // other agents beside it are removed too (dead agents leave them; a live idle agent makes
+  // its own again when it next runs). Errors: "io_error".
   static Result<AgentRunCgroups> open(const std::string& own, const std::string& key);
 
   AgentRunCgroups(AgentRunCgroups&& o) noexcept : path_(std::exchange(o.path_, {})) {}
