@@ -122,8 +122,8 @@ std::vector<OptionDef> option_table() {
       str_opt("wasm-runtime", "WASI runtime command (space separated) for wasm algorithms",
               &C::wasm_runtime),
       str_opt("run-cgroup",
-              "cgroup v2 directory for each run's own cgroup: auto (the agent's own, if "
-              "writable), off, or a directory",
+              "cgroup v2 directory under which this agent's runs get cgroups of their own: "
+              "auto (the agent's own cgroup, if writable), off, or a directory",
               &C::run_cgroup),
       uint_opt("algorithm-uid",
                "run bin/python/wasm algorithms as this uid (0: as the agent; least privilege)",
