@@ -2,6 +2,7 @@
 // its keys into the report (or a `skipped` entry saying why it could not run).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -29,6 +30,14 @@ struct Options {
   int manager_agents() const { return quick ? 50 : 1000; }
   int agent_starts() const { return quick ? 2 : 10; }
 };
+
+// Nanoseconds of the steady clock (CLOCK_MONOTONIC): one time base shared by the bench and its
+// helper processes, so a stamp taken in one can be compared in another.
+inline std::uint64_t now_ns() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                        std::chrono::steady_clock::now().time_since_epoch())
+                                        .count());
+}
 
 // The programs' bus I/O threads run under the normal policy unless asked (--bus-rt-priority,
 // --rt-priority); the event latency benchmark also measures them under SCHED_FIFO at this

@@ -28,12 +28,6 @@ namespace msg = messages;
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
-std::uint64_t now_ns() {
-  return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
-          .count());
-}
-
 // The machine-wide CPU time counters of /proc/stat ("cpu" line), to tell how much time the
 // hypervisor took from this VM (steal) while a latency was measured.
 struct CpuTimes {

@@ -26,12 +26,6 @@ namespace {
 namespace msg = messages;
 using std::chrono::milliseconds;
 
-std::uint64_t now_ns() {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                        std::chrono::steady_clock::now().time_since_epoch())
-                                        .count());
-}
-
 int fail(const Error& e) {
   std::fprintf(stderr, "cocos-bench role: %s\n", e.to_string().c_str());
   return 1;

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <thread>
 
+#include "benches.h"
 #include "cocos/common/sys_error.h"
 #include "cocos/common/unique_fd.h"
 #include "support/process.h"
@@ -22,12 +23,6 @@ namespace cocos::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::uint64_t now_ns() {
-  return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
-          .count());
-}
 
 sockaddr_in loopback(int port) {
   sockaddr_in a{};
