@@ -161,6 +161,7 @@ void put(MapWriter& w, const Evidence& b) {
   }
   if (b.bus_key) w.bin("bus_key", *b.bus_key);
   w.str("binding", b.binding);
+  if (b.event_log) w.bin("event_log", *b.event_log);
 }
 void put(MapWriter& w, const ComputationStop& b) {
   w.str("reason", b.reason);
@@ -387,6 +388,7 @@ void get(MapReader& r, Evidence& b) {
   one_of(r, "binding", b.binding,
          {"none", "sha3-512(tee_nonce|ak_public)", "sha3-512(tee_nonce|ak_public|bus_key)",
           "sha3-512(tee_nonce|bus_key)", "sha3-256(vtpm_nonce|bus_key)"});
+  r.opt_bin("event_log", b.event_log);
 }
 void get(MapReader& r, ComputationStop& b) {
   r.str("reason", b.reason, false);

@@ -1,7 +1,9 @@
 // cocos-agent attestation wiring, with a real swtpm and the simulated SNP: hello advertises the
 // capabilities, attestation.get is answered from the worker thread (also in the middle of a
-// run), and an accepted manifest extends PCR16.
+// run), an accepted manifest extends PCR16, and the event log file travels with vTPM evidence.
 #include <gtest/gtest.h>
+
+#include <fstream>
 
 #include "../attestation/swtpm_fixture.h"
 #include "bus_harness.h"
@@ -18,10 +20,15 @@ TEST(AgentAttestation, SnpVtpmEvidenceAndPcr16) {
   ASSERT_TRUE(mgr.ok());
   AgentProcess agent;
   const std::string log = dir.path() + "/agent.log";
-  ASSERT_TRUE(agent.start({"--agent-id", mgr.agent_id, "--manager", mgr.endpoint(), "--work-dir",
-                           dir.path() + "/work", "--heartbeat", "1", "--tcti", (*tpm)->tcti(),
-                           "--snp-mode", "simulated", "--snp-sim-dir", dir.path() + "/sim"},
-                          log));
+  // The agent sends the event log file as it is (the verifier replays it; tests/attestation).
+  const std::string event_log = dir.path() + "/event_log.bin";
+  const std::string event_log_bytes = "not checked by the agent";
+  std::ofstream(event_log) << event_log_bytes;
+  ASSERT_TRUE(
+      agent.start({"--agent-id", mgr.agent_id, "--manager", mgr.endpoint(), "--work-dir",
+                   dir.path() + "/work", "--heartbeat", "1", "--tcti", (*tpm)->tcti(), "--snp-mode",
+                   "simulated", "--snp-sim-dir", dir.path() + "/sim", "--tpm-event-log", event_log},
+                  log));
   ASSERT_TRUE(mgr.wait_for([&] { return !mgr.hellos.empty(); })) << read_text(log);
   const auto& caps = mgr.hellos.back().capabilities;
   EXPECT_NE(std::find(caps.begin(), caps.end(), "snp-vtpm"), caps.end());
@@ -42,6 +49,8 @@ TEST(AgentAttestation, SnpVtpmEvidenceAndPcr16) {
   ASSERT_TRUE(ev->quotes.has_value());
   EXPECT_FALSE(ev->quotes->empty());
   EXPECT_EQ(ev->binding, "sha3-512(tee_nonce|ak_public)");
+  ASSERT_TRUE(ev->event_log.has_value());
+  EXPECT_EQ(std::string(ev->event_log->begin(), ev->event_log->end()), event_log_bytes);
 
   // PCR16 before and after a manifest is accepted. The extension runs on the same worker as
   // attestation requests, so the next evidence already shows it.

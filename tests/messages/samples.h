@@ -55,6 +55,7 @@ inline std::vector<Envelope> sample_messages() {
       {"sha256", filled(2, 0x05), filled(2, 0x06), {{0, filled(2, 7)}, {16, filled(2, 8)}}}};
   ev.bus_key = filled(32, 0x09);
   ev.binding = "sha3-512(tee_nonce|ak_public|bus_key)";
+  ev.event_log = filled(3, 0x0A);
   Event e1{1, "receivingManifest", "ready", "comp-1", 1700000000000, {{"k", "v"}}};
   Event e2{2, "running", "starting", "comp-1", 1700000000001, {}};
   State st{"receivingData",

@@ -174,6 +174,28 @@ TEST(Cli, VtpmCommand) {
       run("vtpm --ak " + t.write("ak", Bytes(10, 1)) + " --quote x --sig y --pcrs z --nonce 00")
           .code,
       2);
+  // The event log replays to the quoted PCRs; a log with one digest changed does not; a
+  // damaged log is unusable input.
+  CliRun log = run(q + " --nonce 9009 --event-log " + D + "vtpm/event_log.bin");
+  EXPECT_EQ(log.code, 0) << log.out;
+  EXPECT_NE(log.out.find("[pass] vtpm.event_log.sha256"), std::string::npos) << log.out;
+  Bytes digest_changed = read_data("vtpm/event_log.bin");
+  // The first event follows the Spec ID record (32 bytes + its data size at offset 28); its
+  // sha256 digest starts 12 + 2 + 20 + 2 bytes in.
+  const std::size_t header = 32 + (digest_changed[28] | digest_changed[29] << 8);
+  digest_changed[header + 12 + 2 + 20 + 2] ^= 0x01;
+  CliRun differ = run(q + " --nonce 9009 --event-log " + t.write("differ.log", digest_changed));
+  EXPECT_EQ(differ.code, 1) << differ.out;
+  EXPECT_NE(differ.out.find("[FAIL] vtpm.event_log.sha256"), std::string::npos) << differ.out;
+  CliRun cut =
+      run(q + " --nonce 9009 --event-log " + t.write("cut.log", std::string(40, 'x')), true);
+  EXPECT_EQ(cut.code, 2);
+  EXPECT_NE(cut.out.find("bad_event_log"), std::string::npos) << cut.out;
+  CliRun show = run("show " + D + "vtpm/event_log.bin");
+  EXPECT_EQ(show.code, 0);
+  EXPECT_NE(show.out.find("events[43].type: EV_EFI_ACTION"), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find("replayed.sha256.pcr[0]: 0f35c214608d93c7a6e68ae7359b4a8be5a0e99e"),
+            std::string::npos);
 }
 
 TEST(Cli, EvidenceAndShow) {

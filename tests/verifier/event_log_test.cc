@@ -1,6 +1,8 @@
 // TCG event log vector (GCE, with the nonce-9009 quotes): parsing, replay against the verified
 // quotes of all three banks, a cross-check with tpm2-tools' own replay, and hostile input
 // (truncations, bad sizes, undeclared algorithms, oversize logs) rejected with "bad_event_log".
+#include "cocos/verifier/vtpm/event_log.h"
+
 #include <gtest/gtest.h>
 
 #include <array>
@@ -12,7 +14,6 @@
 #include <sstream>
 
 #include "cocos/common/hash.h"
-#include "cocos/verifier/vtpm/event_log.h"
 #include "test_util.h"
 
 namespace cocos::test {
@@ -80,8 +81,8 @@ TEST(EventLog, CheckPassesAgainstVerifiedQuotes) {
   Verdict v;
   std::vector<const Quote*> verified;
   for (const auto& q : quotes) {
-    ASSERT_TRUE(verify_quote(parse_tpmt_public(read_data("vtpm/ak_pub.tpmt_public.bin")).value(),
-                             q, kNonce, "q." + q.bank, v));
+    ASSERT_TRUE(verify_quote(parse_tpmt_public(read_data("vtpm/ak_pub.tpmt_public.bin")).value(), q,
+                             kNonce, "q." + q.bank, v));
     verified.push_back(&q);
   }
   check_event_log(log, verified, "vtpm.event_log", v);
@@ -165,7 +166,8 @@ TEST(EventLog, ReplayAgreesWithTpm2Tools) {
   std::string bank;
   std::istringstream in(out.substr(pcrs_at + 7));
   std::string line;
-  const std::regex bank_re(R"(^  (sha\d+):\s*$)"), pcr_re(R"(^\s+(\d+)\s*:\s*0x([0-9a-fA-F]+)\s*$)");
+  const std::regex bank_re(R"(^  (sha\d+):\s*$)"),
+      pcr_re(R"(^\s+(\d+)\s*:\s*0x([0-9a-fA-F]+)\s*$)");
   std::smatch m;
   while (std::getline(in, line)) {
     if (std::regex_match(line, m, bank_re)) {

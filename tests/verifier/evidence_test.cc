@@ -155,6 +155,67 @@ TEST(Evidence, UnverifiedQuotesAreNotUsedForPcrPolicy) {
   EXPECT_TRUE(failed(v, "policy.pcr.sha384"));  // no verified sha384 quote left
 }
 
+// vTPM evidence whose quotes carry the GCE vector's PCR values, with that machine's event log.
+EvidenceInput with_gce_log(const std::string& platform) {
+  EvidenceInput ev = make(platform, false);
+  const Bytes qd = expected_qualifying_data(ev);
+  ev.quotes.clear();
+  for (const char* bank : {"sha256", "sha384"}) {
+    const Bytes text = read_data(std::string("vtpm/quote_") + bank + ".pcrs.txt");
+    auto pcrs = vtpm::parse_pcr_text(
+                    std::string_view(reinterpret_cast<const char*>(text.data()), text.size()))
+                    .value();
+    ev.quotes.push_back(make_quote(test_tpm(), bank, qd, pcrs));
+  }
+  ev.event_log = read_data("vtpm/event_log.bin");
+  return ev;
+}
+
+TEST(Evidence, EventLogReplaysAgainstEveryVerifiedQuote) {
+  Fixture f;
+  for (const char* platform : {"vtpm", "snp-vtpm"}) {
+    const Verdict v = verify_evidence(with_gce_log(platform), f.opt);
+    EXPECT_TRUE(v.valid()) << render_text(v);
+    EXPECT_TRUE(passed(v, "vtpm.event_log.sha256"));
+    EXPECT_TRUE(passed(v, "vtpm.event_log.sha384"));
+  }
+  // The same evidence through the msgpack decoder.
+  auto decoded = decode_evidence(as_bytes(encode_evidence(with_gce_log("vtpm"))));
+  ASSERT_TRUE(decoded) << decoded.error().to_string();
+  ASSERT_TRUE(decoded->event_log);
+  EXPECT_TRUE(verify_evidence(*decoded, f.opt).valid());
+}
+
+TEST(Evidence, EventLogThatDoesNotReplayFails) {
+  Fixture f;
+  EvidenceInput ev = with_gce_log("snp-vtpm");
+  ev.event_log->back() ^= 1;  // the last event's data: still parses, digests unchanged
+  EXPECT_TRUE(verify_evidence(ev, f.opt).valid());
+  ev.quotes[0] = make_quote(test_tpm(), "sha256", expected_qualifying_data(ev),
+                            test_tpm().pcrs256);  // PCRs of another boot
+  const Verdict v = verify_evidence(ev, f.opt);
+  EXPECT_TRUE(failed(v, "vtpm.event_log.sha256")) << render_text(v);
+  EXPECT_TRUE(passed(v, "vtpm.event_log.sha384"));
+  ev = with_gce_log("vtpm");
+  ev.event_log->resize(ev.event_log->size() - 3);  // truncated
+  const Verdict cut = verify_evidence(ev, f.opt);
+  EXPECT_EQ(first_failure(cut), "vtpm.event_log");
+  EXPECT_NE(find_check(cut, "vtpm.event_log")->actual.find("event data"), std::string::npos);
+}
+
+TEST(Evidence, MissingEventLogIsSkippedUnlessRequired) {
+  Fixture f;
+  const EvidenceInput ev = make("vtpm", false);
+  Verdict v = verify_evidence(ev, f.opt);
+  EXPECT_TRUE(v.valid());
+  ASSERT_NE(find_check(v, "vtpm.event_log"), nullptr);
+  EXPECT_EQ(find_check(v, "vtpm.event_log")->status, CheckStatus::kSkip);
+  f.opt.require_event_log = true;
+  v = verify_evidence(ev, f.opt);
+  EXPECT_EQ(first_failure(v), "vtpm.event_log");
+  EXPECT_TRUE(verify_evidence(with_gce_log("vtpm"), f.opt).valid());
+}
+
 TEST(Evidence, PcrPolicyMismatch) {
   Fixture f;
   f.policy.pcrs["sha256"][16] = Bytes(32, 0x16);

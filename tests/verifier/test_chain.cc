@@ -256,9 +256,14 @@ const TestTpm& test_tpm() {
 }
 
 verifier::vtpm::Quote make_quote(const TestTpm& tpm, const std::string& bank, const Bytes& nonce) {
+  return make_quote(tpm, bank, nonce, bank == "sha384" ? tpm.pcrs384 : tpm.pcrs256);
+}
+
+verifier::vtpm::Quote make_quote(const TestTpm& tpm, const std::string& bank, const Bytes& nonce,
+                                 const std::map<std::uint32_t, Bytes>& pcrs) {
   verifier::vtpm::Quote q;
   q.bank = bank;
-  q.pcrs = bank == "sha384" ? tpm.pcrs384 : tpm.pcrs256;
+  q.pcrs = pcrs;
   Hasher h(HashAlg::kSha256);
   for (const auto& [i, v] : q.pcrs) h.update(v);
   const Bytes pcr_digest = h.finish();
@@ -301,6 +306,7 @@ std::string encode_evidence(const verifier::evidence::EvidenceInput& ev) {
   n += ev.snp_report ? 1 : 0;
   n += ev.ak_public ? 2 : 0;
   n += ev.bus_key ? 1 : 0;
+  n += ev.event_log ? 1 : 0;
   pk.pack_map(n + 1);
   pk.pack(std::string("platform"));
   pk.pack(ev.platform);
@@ -320,6 +326,10 @@ std::string encode_evidence(const verifier::evidence::EvidenceInput& ev) {
   pk.pack(ev.binding);
   pk.pack(std::string("future_field"));  // unknown keys are ignored
   pk.pack(1);
+  if (ev.event_log) {
+    pk.pack(std::string("event_log"));
+    bin(*ev.event_log);
+  }
   if (ev.snp_report) {
     pk.pack(std::string("snp_report"));
     bin(*ev.snp_report);

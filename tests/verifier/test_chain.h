@@ -41,6 +41,9 @@ struct TestTpm {
 const TestTpm& test_tpm();
 // A quote of `bank` over PCRs 0..23 with extraData = `nonce`.
 verifier::vtpm::Quote make_quote(const TestTpm& tpm, const std::string& bank, const Bytes& nonce);
+// The same over the given PCR values (all 24).
+verifier::vtpm::Quote make_quote(const TestTpm& tpm, const std::string& bank, const Bytes& nonce,
+                                 const std::map<std::uint32_t, Bytes>& pcrs);
 
 std::string encode_evidence(const verifier::evidence::EvidenceInput& ev);
 

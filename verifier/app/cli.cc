@@ -80,6 +80,8 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
   vt->add_option("--sig", t.sig, "TPMT_SIGNATURE")->required();
   vt->add_option("--pcrs", t.pcrs, "PCR values, '<index> <hex>' per line")->required();
   vt->add_option("--nonce", t.nonce, "expected qualifying data (hex)")->required();
+  vt->add_option("--event-log", t.event_log,
+                 "TCG event log (binary_bios_measurements) to replay against the quote");
   add_common(vt, t.c);
 
   EvidenceArgs e;
@@ -89,11 +91,14 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
   ev->add_flag("--native-zero", e.native_zero, "IGVM measurement option");
   ev->add_option("--tee-nonce", e.tee_nonce, "expected tee_nonce (hex, <= 64 bytes)");
   ev->add_option("--vtpm-nonce", e.vtpm_nonce, "expected vtpm_nonce (hex, <= 32 bytes)");
+  ev->add_flag("--require-event-log", e.require_event_log,
+               "fail (rather than skip) when the evidence carries no event log");
   add_common(ev, e.c);
 
   ShowArgs sh;
-  auto* show = app.add_subcommand("show", "print every field of a report or evidence file");
-  show->add_option("file", sh.file, "report or evidence file")->required();
+  auto* show = app.add_subcommand(
+      "show", "print every field of a report, an evidence file or a TCG event log");
+  show->add_option("file", sh.file, "report, evidence or event log file")->required();
   show->add_flag("--json", sh.json, "JSON output");
 
   try {

@@ -18,6 +18,7 @@ int cmd_evidence(const EvidenceArgs& a, const Io& io) {
   o.product = setup->product;
   o.extra_roots = setup->extra_roots;
   o.now = a.c.now();
+  o.require_event_log = a.require_event_log;
   if (!a.tee_nonce.empty()) {
     auto n = from_hex(a.tee_nonce);
     if (!n || n->size() > evidence::kTeeNonceSize) {

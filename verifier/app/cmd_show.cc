@@ -1,4 +1,5 @@
-// `show`: every field of a report (raw, hex, with certificate table) or an evidence file.
+// `show`: every field of a report (raw, hex, with certificate table), an evidence file or a TCG
+// event log (with its replayed PCR values).
 #include <nlohmann/json.hpp>
 #include <ostream>
 
@@ -21,13 +22,19 @@ int cmd_show(const ShowArgs& a, const Io& io) {
     for (auto& w : rep->warnings) f.emplace_back("warning", w);
   } else {
     auto ev = evidence::decode_evidence(*file);
-    if (!ev) {
-      return unusable(io,
-                      make_error("bad_input", "neither a report (" + rep.error().message +
-                                                  ") nor evidence (" + ev.error().message + ")"));
+    auto log = ev ? Result<vtpm::EventLog>(make_error("unused", "")) : vtpm::parse_event_log(*file);
+    if (ev) {
+      kind = "evidence";
+      f = describe_evidence(*ev);
+    } else if (log) {
+      kind = "event-log";
+      f = describe_event_log(*log);
+    } else {
+      return unusable(
+          io, make_error("bad_input", "neither a report (" + rep.error().message +
+                                          ") nor evidence (" + ev.error().message +
+                                          ") nor an event log (" + log.error().message + ")"));
     }
-    kind = "evidence";
-    f = describe_evidence(*ev);
   }
   if (a.json) {
     nlohmann::ordered_json j;

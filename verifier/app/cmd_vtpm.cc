@@ -1,7 +1,10 @@
-// `vtpm`: one quote (TPMS_ATTEST + TPMT_SIGNATURE + PCR values) against an AK and a nonce.
+// `vtpm`: one quote (TPMS_ATTEST + TPMT_SIGNATURE + PCR values) against an AK and a nonce, and
+// optionally a TCG event log replayed against the quote's PCRs.
+#include <optional>
 #include <ostream>
 
 #include "cocos/igvm/measure.h"
+#include "cocos/verifier/vtpm/event_log.h"
 #include "cocos/verifier/vtpm/quote.h"
 #include "common_verify.h"
 
@@ -37,6 +40,17 @@ int cmd_vtpm(const VtpmArgs& a, const Io& io) {
     return unusable(io, make_error("bad_tpm", "the quote must select exactly one PCR bank"));
   }
   q.bank = vtpm::alg_name(parsed->selections[0].hash);
+  std::optional<vtpm::EventLog> log;
+  if (!a.event_log.empty()) {
+    auto bytes = igvm::read_file_bounded(a.event_log, vtpm::kMaxEventLogBytes);
+    if (!bytes) return unusable(io, bytes.error());
+    auto parsed_log = vtpm::parse_event_log(*bytes);
+    if (!parsed_log) {
+      return unusable(
+          io, make_error(parsed_log.error().code, a.event_log + ": " + parsed_log.error().message));
+    }
+    log = std::move(*parsed_log);
+  }
   Verdict v;
   v.subject = "vtpm quote (" + q.bank + ")";
   vtpm::check_ak(*ak, v);
@@ -48,6 +62,11 @@ int cmd_vtpm(const VtpmArgs& a, const Io& io) {
     policy::PcrValues want;
     if (setup->policy->pcrs.count(q.bank)) want[q.bank] = setup->policy->pcrs.at(q.bank);
     vtpm::apply_pcr_rules(want, verified, v);
+  }
+  if (log) {
+    std::vector<const vtpm::Quote*> verified;
+    if (ok) verified.push_back(&q);
+    vtpm::check_event_log(*log, verified, "vtpm.event_log", v);
   }
   return print_verdict(v, a.c, io);
 }

@@ -54,6 +54,7 @@ int cmd_snp(const SnpArgs& a, const Io& io);
 struct VtpmArgs {
   CommonVerify c;
   std::string ak, quote, sig, pcrs, nonce;
+  std::string event_log;  // optional
 };
 int cmd_vtpm(const VtpmArgs& a, const Io& io);
 
@@ -61,6 +62,7 @@ struct EvidenceArgs {
   CommonVerify c;
   std::string file, igvm, tee_nonce, vtpm_nonce;
   bool native_zero = false;
+  bool require_event_log = false;
 };
 int cmd_evidence(const EvidenceArgs& a, const Io& io);
 

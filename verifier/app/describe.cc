@@ -171,12 +171,45 @@ Fields describe_evidence(const evidence::EvidenceInput& ev) {
     for (const auto& [idx, val] : q.pcrs)
       f.emplace_back(p + "pcr[" + std::to_string(idx) + "]", to_hex(val));
   }
+  if (ev.event_log) {
+    auto log = vtpm::parse_event_log(*ev.event_log);
+    f.emplace_back("event_log", log ? std::to_string(ev.event_log->size()) + " bytes, " +
+                                          std::to_string(log->events.size()) +
+                                          " events (cocos-verifier show on the log alone lists "
+                                          "them)"
+                                    : "unreadable: " + log.error().message);
+  }
   if (ev.snp_report) {
     auto r = snp::parse_report(*ev.snp_report, nullptr);
     if (r) {
       for (auto& [k, v] : describe_report(*r)) f.emplace_back("snp_report." + k, v);
     } else {
       f.emplace_back("snp_report", "unreadable: " + r.error().message);
+    }
+  }
+  return f;
+}
+
+Fields describe_event_log(const vtpm::EventLog& log) {
+  std::string algs;
+  for (const auto& [alg, size] : log.algorithms) {
+    algs += (algs.empty() ? "" : ", ") + vtpm::alg_name(alg) + " (" + std::to_string(size) + ")";
+  }
+  Fields f = {{"format", log.crypto_agile ? "crypto-agile (Spec ID Event03)" : "SHA-1 (legacy)"},
+              {"algorithms", algs},
+              {"startup_locality", std::to_string(log.startup_locality)},
+              {"events", std::to_string(log.events.size())}};
+  for (std::size_t i = 0; i < log.events.size(); ++i) {
+    const auto& e = log.events[i];
+    const std::string p = "events[" + std::to_string(i) + "].";
+    f.emplace_back(p + "pcr", std::to_string(e.pcr));
+    f.emplace_back(p + "type", vtpm::event_type_name(e.type));
+    for (const auto& d : e.digests) f.emplace_back(p + vtpm::alg_name(d.alg), to_hex(d.digest));
+    f.emplace_back(p + "data_size", std::to_string(e.data.size()));
+  }
+  for (const auto& [bank, pcrs] : vtpm::replay_event_log(log)) {
+    for (const auto& [idx, val] : pcrs) {
+      f.emplace_back("replayed." + bank + ".pcr[" + std::to_string(idx) + "]", to_hex(val));
     }
   }
   return f;

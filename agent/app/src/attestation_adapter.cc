@@ -35,6 +35,12 @@ Result<attestation::AttesterConfig> attester_config(const AgentConfig& c) {
   a.sev_guest.vmpl = c.vmpl;
   a.vtpm = !c.tcti.empty();
   if (a.vtpm) a.tcti = c.tcti;
+  if (c.tpm_event_log == "auto") {
+    // The kernel's log describes the kernel's TPM only.
+    a.event_log = c.tcti.starts_with("device:") ? attestation::kKernelEventLog : "";
+  } else {
+    a.event_log = c.tpm_event_log;
+  }
   if (a.snp == attestation::SnpMode::kSimulated) {
     attestation::SimulatedSnpConfig sim;
     sim.dir = c.snp_sim_dir;
@@ -117,6 +123,7 @@ Result<messages::Evidence> AttestationAdapter::attest(const messages::Attestatio
   }
   e.bus_key = ev->bus_key;
   e.binding = ev->binding;
+  e.event_log = ev->event_log;
   return e;
 }
 

@@ -1,9 +1,16 @@
 // Attester: platform detection, request validation, binding, evidence assembly (attester.h).
 #include "cocos/attestation/attester.h"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
 
 #include "cocos/attestation/binding.h"
+#include "cocos/common/unique_fd.h"
 
 namespace cocos::attestation {
 namespace {
@@ -45,6 +52,39 @@ Result<std::unique_ptr<SnpProvider>> detect_snp(const AttesterConfig& c, std::st
       return std::unique_ptr<SnpProvider>();
   }
   return std::unique_ptr<SnpProvider>();
+}
+
+// The firmware event log, read to its end: securityfs reports a size of 0, so the size cannot
+// come from stat. nullopt when the machine has none (no such file) or when it cannot be sent;
+// the latter is logged, and the evidence goes without (a verifier that requires a log says so).
+std::optional<Bytes> read_event_log(const std::string& path) {
+  if (path.empty()) return std::nullopt;
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) {
+    if (errno != ENOENT) {
+      spdlog::warn("attestation: event log {} not sent: {}", path, std::strerror(errno));
+    }
+    return std::nullopt;
+  }
+  Bytes out;
+  std::array<std::uint8_t, 64 * 1024> buf;
+  while (true) {
+    const ssize_t n = ::read(fd.get(), buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      spdlog::warn("attestation: event log {} not sent: read: {}", path, std::strerror(errno));
+      return std::nullopt;
+    }
+    if (n == 0) break;
+    if (out.size() + static_cast<std::size_t>(n) > kMaxEventLogBytes) {
+      spdlog::warn("attestation: event log {} not sent: larger than {} bytes", path,
+                   kMaxEventLogBytes);
+      return std::nullopt;
+    }
+    out.insert(out.end(), buf.data(), buf.data() + n);
+  }
+  if (out.empty()) return std::nullopt;
+  return out;
 }
 
 }  // namespace
@@ -136,6 +176,7 @@ Result<Evidence> Attester::attest(const AttestationRequest& request) {
     if (!quotes) return quotes.take_error();
     ev.ak_public = std::move(ak);
     ev.quotes = std::move(*quotes);
+    ev.event_log = read_event_log(config_.event_log);
   }
   if (want_snp) {
     std::span<const std::uint8_t, 64> rd(binding.report_data.data(), 64);
@@ -145,7 +186,8 @@ Result<Evidence> Attester::attest(const AttestationRequest& request) {
     ev.certs = std::move(report->certs);
     ev.simulated = snp_->simulated();
   }
-  spdlog::info("attestation: {} evidence produced (binding {}){}", ev.platform, ev.binding,
+  spdlog::info("attestation: {} evidence produced (binding {}{}){}", ev.platform, ev.binding,
+               ev.event_log ? ", with the event log" : "",
                ev.simulated ? " with SIMULATED SNP" : "");
   return ev;
 }

@@ -137,6 +137,10 @@ std::vector<OptionDef> option_table() {
       str_opt("tcti",
               "vTPM TCTI, e.g. swtpm:path=/run/tpm.sock or device:/dev/tpmrm0 (empty: none)",
               &C::tcti),
+      str_opt("tpm-event-log",
+              "firmware TCG event log sent with vTPM evidence when the file exists: auto (the "
+              "kernel's log, when --tcti is a device: TPM), a file, or empty (never)",
+              &C::tpm_event_log),
       str_opt("snp-mode", "auto|configfs|sev-guest|simulated|off", &C::snp_mode,
               {"auto", "configfs", "sev-guest", "simulated", "off"}),
       str_opt("snp-sim-dir", "simulated SNP: directory for its generated ARK/ASK/VCEK",

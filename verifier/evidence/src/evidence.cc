@@ -7,6 +7,7 @@
 
 #include "cocos/common/hash.h"
 #include "cocos/verifier/evidence/snp_checks.h"
+#include "cocos/verifier/vtpm/event_log.h"
 
 namespace cocos::verifier::evidence {
 
@@ -22,6 +23,28 @@ Bytes sha3(HashAlg alg, std::initializer_list<const Bytes*> parts) {
   Hasher h(alg);
   for (const Bytes* p : parts) h.update(*p);
   return h.finish();
+}
+
+// The firmware event log, replayed against the quotes that verified (event_log.h).
+void check_log(const EvidenceInput& ev, const std::vector<const vtpm::Quote*>& verified,
+               bool required, Verdict& v) {
+  const std::string title = "the event log replays to the quoted PCRs";
+  if (!ev.event_log) {
+    if (required) {
+      v.fail("vtpm.event_log", title, "event_log", "a TCG event log", "absent",
+             "the agent found no firmware event log (binary_bios_measurements)");
+    } else {
+      v.skip("vtpm.event_log", title, "the evidence carries no event log");
+    }
+    return;
+  }
+  auto log = vtpm::parse_event_log(*ev.event_log);
+  if (!log) {
+    v.fail("vtpm.event_log", "the event log parses", "event_log", "TCG PC Client event log",
+           log.error().message);
+    return;
+  }
+  vtpm::check_event_log(*log, verified, "vtpm.event_log", v);
 }
 
 }  // namespace
@@ -109,6 +132,7 @@ Verdict verify_evidence(const EvidenceInput& ev, const EvidenceOptions& opt) {
     } else {
       v.skip("policy.pcr", "expected PCR values", "the policy lists no PCR values");
     }
+    check_log(ev, verified, opt.require_event_log, v);
   }
 
   // SNP.

@@ -4,6 +4,7 @@
 
 #include "cocos/igvm/measure.h"
 #include "cocos/verifier/evidence/evidence.h"
+#include "cocos/verifier/vtpm/event_log.h"
 
 namespace cocos::verifier::evidence {
 
@@ -111,6 +112,8 @@ EvidenceInput decode_map(const msgpack::object& root) {
       ev.bus_key = bin(kv.val, k, 1024);
     } else if (k == "binding") {
       ev.binding = str(kv.val, k);
+    } else if (k == "event_log") {
+      ev.event_log = bin(kv.val, k, vtpm::kMaxEventLogBytes);
     }
     // Unknown keys are ignored: newer agents may add fields.
   }

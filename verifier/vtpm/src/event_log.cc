@@ -12,7 +12,7 @@ namespace cocos::verifier::vtpm {
 namespace {
 
 constexpr std::size_t kSha1Size = 20;
-constexpr char kSpecIdSignature[] = "Spec ID Event03";          // 15 chars + NUL = 16 bytes
+constexpr char kSpecIdSignature[] = "Spec ID Event03";           // 15 chars + NUL = 16 bytes
 constexpr char kStartupLocalitySignature[] = "StartupLocality";  // 15 chars + NUL = 16 bytes
 
 // Little-endian cursor; every read checks the remaining length.
@@ -106,7 +106,8 @@ Result<LogEvent> read_agile_event(LeReader& rd, const EventLog& log) {
     const auto it = std::find_if(log.algorithms.begin(), log.algorithms.end(),
                                  [&](const auto& a) { return a.first == *alg; });
     if (it == log.algorithms.end()) {
-      return bad(e.offset, "digest of algorithm " + alg_name(*alg) + " the header does not declare");
+      return bad(e.offset,
+                 "digest of algorithm " + alg_name(*alg) + " the header does not declare");
     }
     for (const auto& d : e.digests) {
       if (d.alg == *alg) return bad(e.offset, "two digests of " + alg_name(*alg));
@@ -137,8 +138,8 @@ Status read_spec_id(const LogEvent& header, EventLog& log) {
   auto n = rd.u32("numberOfAlgorithms");
   if (!n) return n.take_error();
   if (*n == 0 || *n > kMaxLogAlgorithms) {
-    return bad(header.offset, "Spec ID event declares " + std::to_string(*n) +
-                                  " algorithms (1.." + std::to_string(kMaxLogAlgorithms) + ")");
+    return bad(header.offset, "Spec ID event declares " + std::to_string(*n) + " algorithms (1.." +
+                                  std::to_string(kMaxLogAlgorithms) + ")");
   }
   for (std::uint32_t i = 0; i < *n; ++i) {
     auto alg = rd.u16("algorithmId");
@@ -147,11 +148,12 @@ Status read_spec_id(const LogEvent& header, EventLog& log) {
     if (!size) return size.take_error();
     const std::size_t known = hash_size(*alg);
     if ((known != 0 && *size != known) || *size == 0 || *size > 64) {
-      return bad(header.offset, "Spec ID event: " + alg_name(*alg) + " with digest size " +
-                                    std::to_string(*size));
+      return bad(header.offset,
+                 "Spec ID event: " + alg_name(*alg) + " with digest size " + std::to_string(*size));
     }
     for (const auto& a : log.algorithms) {
-      if (a.first == *alg) return bad(header.offset, "Spec ID event lists " + alg_name(*alg) + " twice");
+      if (a.first == *alg)
+        return bad(header.offset, "Spec ID event lists " + alg_name(*alg) + " twice");
     }
     log.algorithms.emplace_back(*alg, *size);
   }

@@ -164,6 +164,7 @@ struct Evidence {
   std::optional<std::vector<Quote>> quotes;  // absent for snp
   std::optional<Bytes> bus_key;              // 32 bytes, only with bind_bus_key
   std::string binding;
+  std::optional<Bytes> event_log;  // TCG firmware event log (vtpm, snp-vtpm), when there is one
 };
 struct ComputationStop {
   COCOS_BODY(ComputationStop, kComputationStop);

@@ -50,6 +50,9 @@ enum class SnpMode {
   kDisabled,
 };
 
+// Where Linux exposes the firmware's TCG event log (securityfs).
+inline constexpr const char* kKernelEventLog = "/sys/kernel/security/tpm0/binary_bios_measurements";
+
 struct AttesterConfig {
   SnpMode snp = SnpMode::kAuto;
   ConfigfsTsmConfig tsm;     // root (default /sys/kernel/config/tsm/report), vmpl (2)
@@ -57,6 +60,10 @@ struct AttesterConfig {
   std::optional<SimulatedSnpConfig> simulated;
   bool vtpm = true;                 // use a TPM when one answers on `tcti`
   std::string tcti = kDefaultTcti;  // "device:/dev/tpmrm0"; tests: "swtpm:path=<dir>/tpm.sock"
+  // The firmware TCG event log, read at each vTPM attestation and sent as it is (a verifier
+  // replays it against the quotes). A missing file means the machine has none (swtpm, say):
+  // the evidence goes without. "" = never send one.
+  std::string event_log;
 };
 
 class Attester {

@@ -5,7 +5,8 @@
 //   platform, simulated, tee_nonce (64, zero-padded), vtpm_nonce (32, zero-padded),
 //   snp_report (1184, absent for vtpm), certs (vcek|vlek, ask|asvk, ark -> DER),
 //   ak_public (marshalled TPMT_PUBLIC, absent for snp), quotes (absent for snp),
-//   bus_key (only when bind_bus_key), binding (name of the binding rule used).
+//   bus_key (only when bind_bus_key), binding (name of the binding rule used), event_log (the
+//   firmware TCG event log, vtpm and snp-vtpm, when the machine has one).
 #pragma once
 
 #include <array>
@@ -26,6 +27,9 @@ inline constexpr std::size_t kTeeNonceSize = 64;   // SNP REPORT_DATA size
 inline constexpr std::size_t kVtpmNonceSize = 32;  // cocos always quotes with 32 bytes
 inline constexpr std::size_t kBusKeySize = 32;     // CURVE public key, raw
 inline constexpr std::size_t kSnpReportSize = 0x4A0;
+// A firmware event log is tens of KiB; larger files are not sent (one msgpack bin of a body
+// holds at most 1 MiB).
+inline constexpr std::size_t kMaxEventLogBytes = 1u << 20;
 
 enum class Platform { kSnp, kVtpm, kSnpVtpm };
 
@@ -61,6 +65,7 @@ struct Evidence {
   std::optional<std::vector<Quote>> quotes;
   std::optional<Bytes> bus_key;
   std::string binding;
+  std::optional<Bytes> event_log;
 };
 
 // Right-pads `nonce` with zeros to `size` bytes, as cocos does. Longer input fails with

@@ -59,7 +59,12 @@ struct AgentConfig {
   std::size_t max_log_line = 4096;
   std::uint32_t max_log_lines_per_sec = 200;
   // attestation
-  std::string tcti;               // "" = no vTPM
+  std::string tcti;  // "" = no vTPM
+  // The firmware event log sent with vTPM evidence: "auto" = the kernel's copy
+  // (/sys/kernel/security/tpm0/binary_bios_measurements) when `tcti` is the kernel's TPM device
+  // ("device:..."), none otherwise (the kernel's log says nothing about a swtpm); a path; or
+  // "" = never.
+  std::string tpm_event_log = "auto";
   std::string snp_mode = "auto";  // auto | configfs | sev-guest | simulated | off
   std::string snp_sim_dir;
   std::string igvm;

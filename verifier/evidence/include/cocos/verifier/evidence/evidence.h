@@ -1,7 +1,8 @@
 // Whole-evidence verification: the attestation.get reply body of the agent (PLAN.md "Evidence
 // body"). Runs, in order: evidence shape and nonces, the binding (PLAN.md "Binding rules",
 // bus_key variants included), every vTPM quote (each signature-checked before its PCRs are
-// used), expected PCR values, then the SNP checks (authenticity, MEASUREMENT against an IGVM
+// used), expected PCR values, the event log's replay against the verified quotes, then the SNP
+// checks (authenticity, MEASUREMENT against an IGVM
 // digest when given, policy rules). EvidenceInput is plain data so any decoder can fill it.
 #pragma once
 
@@ -34,6 +35,8 @@ struct EvidenceInput {
   std::vector<vtpm::Quote> quotes;     // (vtpm, snp-vtpm)
   std::optional<Bytes> bus_key;        // 32 bytes when bind_bus_key
   std::string binding;                 // name of the rule the agent used
+  std::optional<Bytes> event_log;      // TCG firmware event log (vtpm, snp-vtpm), when the
+                                       // agent's machine has one
 };
 
 struct EvidenceOptions {
@@ -42,6 +45,8 @@ struct EvidenceOptions {
   std::optional<Bytes> tee_nonce;   // expected; shorter values are zero-padded to 64
   std::optional<Bytes> vtpm_nonce;  // expected; zero-padded to 32
   std::optional<snp::Product> product;
+  // Without it a missing event log is a skipped check; with it, a failure.
+  bool require_event_log = false;
   std::vector<snp::Cert> extra_roots;  // --trust-root
   std::time_t now = 0;
   // Optional caches a long-running verifier keeps across evidence (certs.h): parsed
