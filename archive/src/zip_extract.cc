@@ -295,6 +295,8 @@ Status StagedZip::commit_into(const std::string& target_dir) {
 
 Result<StagedZip> stage_zip(const std::string& zip_path, const std::string& staging_parent,
                             const ExtractLimits& limits, std::stop_token stop) {
+  // Cancelled before it began (the archive may already be gone with its computation).
+  if (stop.stop_requested()) return cancelled(zip_path);
   auto src = file_source(zip_path);
   if (!src) return src.take_error();
   auto staging = StagingDir::create_in(staging_parent);

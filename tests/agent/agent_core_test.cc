@@ -379,16 +379,18 @@ TEST_F(AgentCoreTest, RestartMidRunIsReportedFailedAndMidUploadResumes) {
 struct DeferredUnpacker {
   struct Job {
     std::string zip, staging_parent;
+    std::stop_token cancel;
     UnpackDone done;
   };
   std::vector<Job> jobs;
   Unpacker unpacker() {
-    return [this](const std::string& zip, const std::string& parent, UnpackDone done) {
-      jobs.push_back({zip, parent, std::move(done)});
+    return [this](const std::string& zip, const std::string& parent, std::stop_token cancel,
+                  UnpackDone done) {
+      jobs.push_back({zip, parent, cancel, std::move(done)});
     };
   }
   static Result<UnpackedTree> stage(const Job& j) {
-    auto staged = archive::stage_zip(j.zip, j.staging_parent);
+    auto staged = archive::stage_zip(j.zip, j.staging_parent, {}, j.cancel);
     if (!staged) return staged.take_error();
     auto held = std::make_shared<archive::StagedZip>(std::move(*staged));
     return UnpackedTree{[held](const std::string& target) { return held->commit_into(target); }};
@@ -476,20 +478,49 @@ TEST_F(AgentUnpackTest, UploadEndWaitsForTheUnpackerAndARetryGetsTheSameAnswer) 
   EXPECT_EQ(retried->bytes, zip.size());
 }
 
-TEST_F(AgentUnpackTest, StopWhileUnpackingAnswersBadStateAndDropsWhatIsUnpackedLater) {
+TEST_F(AgentUnpackTest, StopWhileUnpackingCancelsAnswersBadStateAndDropsWhatIsUnpackedLater) {
   send_zip();
   ASSERT_EQ(unpacker.jobs.size(), 1u);
+  EXPECT_FALSE(unpacker.jobs[0].cancel.stop_requested());
   ASSERT_TRUE(a->stop("operator").ok());
+  EXPECT_TRUE(unpacker.jobs[0].cancel.stop_requested()) << "the extraction was not cancelled";
   ASSERT_EQ(replies.size(), 1u);
   ASSERT_FALSE(replies[0].ok());
   EXPECT_EQ(replies[0].error().code, "bad_state");
-  // The worker finishes afterwards (here: it cannot read the archive any more, which the stop
-  // removed): nothing is committed anywhere and nothing stays staged.
-  unpacker.jobs[0].done(DeferredUnpacker::stage(unpacker.jobs[0]));
+  // The worker finishes afterwards (here: cancelled before its first entry): nothing is
+  // committed anywhere and nothing stays staged.
+  auto late = DeferredUnpacker::stage(unpacker.jobs[0]);
+  ASSERT_FALSE(late.ok());
+  EXPECT_EQ(late.error().code, "cancelled");
+  unpacker.jobs[0].done(std::move(late));
   EXPECT_EQ(replies.size(), 1u);
   EXPECT_EQ(staged_entries(), 0u);
   EXPECT_FALSE(std::filesystem::exists(dir.path() + "/computations/cz"));
   EXPECT_EQ(a->state(), State::kReceivingManifest);
+}
+
+TEST_F(AgentUnpackTest, ALateAnswerDoesNotLeakIntoTheNextComputation) {
+  send_zip();
+  ASSERT_EQ(unpacker.jobs.size(), 1u);
+  ASSERT_TRUE(a->stop("operator").ok());
+  ASSERT_TRUE(a->manifest_put(manifest("next", 1)).ok());
+  // The old job answers only now, even with a tree it had staged before the cancel.
+  auto tree = UnpackedTree{[](const std::string& target) {
+    testing::write_text(target + "/leaked.csv", "x");
+    return ok_status();
+  }};
+  unpacker.jobs[0].done(std::move(tree));
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/computations/next/datasets/leaked.csv"));
+  EXPECT_EQ(staged_entries(), 0u);
+  EXPECT_EQ(a->state(), State::kReceivingAlgorithm);
+}
+
+TEST_F(AgentUnpackTest, DroppingTheAgentCancelsTheExtraction) {
+  send_zip();
+  ASSERT_EQ(unpacker.jobs.size(), 1u);
+  const std::stop_token cancel = unpacker.jobs[0].cancel;
+  a.reset();
+  EXPECT_TRUE(cancel.stop_requested());
 }
 
 TEST_F(AgentUnpackTest, RefusedArchiveIsAnsweredAndTheDatasetCanBeSentAgain) {

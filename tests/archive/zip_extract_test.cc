@@ -192,8 +192,9 @@ TEST_F(Extract, MergesIntoAnExistingTargetWithoutClashes) {
   EXPECT_EQ(read_file(t_ / "target/keep.txt"), "original");
 }
 
-// stage_zip with a stop token: the agent's unpack worker ends early when the agent shuts down.
-TEST_F(Extract, StageStopsBeforeTheFirstEntryWhenAskedAlready) {
+// stage_zip with a stop token: the agent's unpack worker ends early when the agent shuts down
+// or the computation ends.
+TEST_F(Extract, StageDoesNotStartWhenAskedToStopAlready) {
   write_file(t_ / "in.zip", build_zip({{.name = "a.txt", .content = "a"}}));
   fs::create_directories(t_ / "staging");
   std::stop_source stop;
@@ -201,8 +202,12 @@ TEST_F(Extract, StageStopsBeforeTheFirstEntryWhenAskedAlready) {
   auto r = stage_zip(t_ / "in.zip", t_ / "staging", {}, stop.get_token());
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, "cancelled");
-  EXPECT_NE(r.error().message.find("a.txt"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("in.zip"), std::string::npos) << r.error().message;
   EXPECT_TRUE(fs::is_empty(t_ / "staging"));
+  fs::remove(t_ / "in.zip");  // the computation took its archive with it: still "cancelled"
+  r = stage_zip(t_ / "in.zip", t_ / "staging", {}, stop.get_token());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "cancelled");
 }
 
 TEST_F(Extract, StageStopsInsideABigEntryAndLeavesNothing) {

@@ -63,11 +63,16 @@ Unpacker make_unpacker(const AgentConfig& c, JobThread& worker, LoopQueue& loop)
   limits.max_total_bytes = c.unpack_max_bytes;
   limits.max_entry_bytes = std::min(limits.max_entry_bytes, c.unpack_max_bytes);
   return [limits, &worker, &loop](const std::string& zip, const std::string& staging_parent,
-                                  UnpackDone done) {
-    // Shutdown does not wait for a big archive: the worker's stop token ends the extraction,
-    // and the staging directory goes with it.
-    auto job = [limits, zip, staging_parent, &loop, done, stop = worker.stop_token()] {
-      auto staged = archive::stage_zip(zip, staging_parent, limits, stop);
+                                  std::stop_token cancel, UnpackDone done) {
+    // Neither shutdown nor the end of the computation waits for a big archive: the worker's stop
+    // token and the agent's cancel both end the extraction, and the staging directory goes
+    // with it.
+    auto job = [limits, zip, staging_parent, &loop, done, cancel,
+                worker_stop = worker.stop_token()] {
+      std::stop_source either;
+      std::stop_callback on_shutdown(worker_stop, [&] { either.request_stop(); });
+      std::stop_callback on_cancel(cancel, [&] { either.request_stop(); });
+      auto staged = archive::stage_zip(zip, staging_parent, limits, either.get_token());
       Result<UnpackedTree> tree = make_error("internal", "unset");
       if (staged) {
         spdlog::info("unpacked {}: {} files, {} directories, {} bytes", zip,
@@ -79,6 +84,10 @@ Unpacker make_unpacker(const AgentConfig& c, JobThread& worker, LoopQueue& loop)
         tree =
             UnpackedTree{[held](const std::string& target) { return held->commit_into(target); }};
       } else {
+        if (staged.error().code == "cancelled") {
+          spdlog::info("unpacking {} stopped: {}", zip,
+                       cancel.stop_requested() ? "the computation ended" : "the agent is stopping");
+        }
         tree = staged.take_error();
       }
       loop.post([done, tree = std::move(tree)]() mutable { done(std::move(tree)); });

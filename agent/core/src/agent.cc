@@ -39,6 +39,7 @@ Agent::Agent(AgentOptions options, Outbox& outbox, RunPort& runs, EventJournal j
 
 Agent::~Agent() {
   if (run_active_) runs_.stop(ps_.run_token);
+  for (auto& [id, u] : unpacking_) u.cancel.request_stop();
 }
 
 Result<std::unique_ptr<Agent>> Agent::open(AgentOptions options, Outbox& outbox, RunPort& runs) {
@@ -167,11 +168,12 @@ StateReport Agent::state_report() const {
 }
 
 void Agent::clear_computation() {
-  // Archives still being unpacked: their upload.end is answered now; what the unpacker produces
-  // later finds no entry and is dropped (finish_unpack).
+  // Archives still being unpacked: the extraction is cancelled and their upload.end is answered
+  // now; what the unpacker hands back later finds no entry and is dropped (finish_unpack).
   auto unpacking = std::move(unpacking_);
   unpacking_.clear();
   for (auto& [id, u] : unpacking) {
+    u.cancel.request_stop();
     for (auto& reply : u.replies) {
       reply(make_error("bad_state", "the computation ended while " + u.session->item.describe() +
                                         " was being unpacked"));

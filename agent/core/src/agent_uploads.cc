@@ -211,11 +211,13 @@ void Agent::upload_end(std::uint64_t upload_id, UploadEndReply reply) {
       return reply(st.take_error());
     }
     const std::string zip = s->sink->path();
-    unpacking_[upload_id] = Unpacking{std::move(s), {}};
-    unpacking_[upload_id].replies.push_back(std::move(reply));
-    opt_.unpack_zip(zip, unpack_staging_dir(), [this, upload_id](Result<UnpackedTree> tree) {
-      finish_unpack(upload_id, std::move(tree));
-    });
+    Unpacking& u = unpacking_[upload_id];
+    u.session = std::move(s);
+    u.replies.push_back(std::move(reply));
+    opt_.unpack_zip(zip, unpack_staging_dir(), u.cancel.get_token(),
+                    [this, upload_id](Result<UnpackedTree> tree) {
+                      finish_unpack(upload_id, std::move(tree));
+                    });
     return;
   }
   std::string target;

@@ -81,8 +81,8 @@ class StagedZip {
 // The first half of extract_zip, for a caller that unpacks on one thread and publishes on
 // another: checks and writes the whole archive into a private directory created under
 // `staging_parent` ("<staging_parent>/.extract-XXXXXX"). Same errors as extract_zip, and
-// "cancelled" when `stop` is requested meanwhile (checked before each entry and every 64 KiB
-// written), which leaves nothing behind either.
+// "cancelled" when `stop` is requested (checked before the archive is opened, before each entry
+// and every 64 KiB written), which leaves nothing behind either.
 Result<StagedZip> stage_zip(const std::string& zip_path, const std::string& staging_parent,
                             const ExtractLimits& limits = {}, std::stop_token stop = {});
 

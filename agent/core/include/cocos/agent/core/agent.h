@@ -27,6 +27,7 @@
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <span>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -49,9 +50,11 @@ using UnpackDone = std::function<void(Result<UnpackedTree>)>;
 // Unpacks `zip` safely (no escapes, no links, size limits) into a new directory under
 // `staging_parent`, then calls `done` ON THE LOOP THREAD. The agent app runs the extraction on a
 // worker thread so that a large archive never stalls the bus loop; a synchronous implementation
-// may call `done` before returning.
-using Unpacker =
-    std::function<void(const std::string& zip, const std::string& staging_parent, UnpackDone done)>;
+// may call `done` before returning. `cancel` is requested when the computation ends meanwhile
+// (stop, new manifest, agent gone): the extraction should then end early, and `done` is still
+// called (its outcome is dropped).
+using Unpacker = std::function<void(const std::string& zip, const std::string& staging_parent,
+                                    std::stop_token cancel, UnpackDone done)>;
 
 struct AgentOptions {
   std::string work_dir;
@@ -170,6 +173,7 @@ class Agent {
   struct Unpacking {
     std::unique_ptr<UploadSession> session;
     std::vector<UploadEndReply> replies;  // upload.end and its retries
+    std::stop_source cancel;              // requested when the computation ends first
   };
 
   Agent(AgentOptions options, Outbox& outbox, RunPort& runs, EventJournal journal);
