@@ -216,6 +216,17 @@ TEST(Evidence, MissingEventLogIsSkippedUnlessRequired) {
   EXPECT_TRUE(verify_evidence(with_gce_log("vtpm"), f.opt).valid());
 }
 
+TEST(Evidence, CrlsReachTheSnpChecks) {
+  Fixture f;
+  f.opt.crls = {snp::Crl::from_der(make_crl(test_chain(), false, {})).value()};
+  Verdict v = verify_evidence(make("snp-vtpm", false), f.opt);
+  EXPECT_TRUE(v.valid()) << render_text(v);
+  EXPECT_TRUE(passed(v, "snp.crl.revoked"));
+  f.opt.crls = {snp::Crl::from_der(make_crl(test_chain(), false, {1})).value()};
+  v = verify_evidence(make("snp-vtpm", false), f.opt);
+  EXPECT_EQ(first_failure(v), "snp.crl.revoked");
+}
+
 TEST(Evidence, PcrPolicyMismatch) {
   Fixture f;
   f.policy.pcrs["sha256"][16] = Bytes(32, 0x16);

@@ -161,6 +161,8 @@ TestChain build_chain(bool turin) {
   c.vcek_der = der_of(vcek.get());
   c.ark_pem =
       "-----BEGIN CERTIFICATE-----\n" + to_base64(c.ark_der) + "\n-----END CERTIFICATE-----\n";
+  c.ark_key = std::move(ark);
+  c.ask_key = std::move(ask);
   return c;
 }
 
@@ -169,6 +171,49 @@ void put_be(Bytes& b, std::uint64_t v, int n) {
 }
 
 }  // namespace
+
+Bytes make_crl(const TestChain& chain, bool of_ask, const std::vector<long>& revoked, long this_s,
+               long next_s, EVP_PKEY* signer) {
+  const Bytes& issuer_der = of_ask ? chain.ask_der : chain.ark_der;
+  const unsigned char* p = issuer_der.data();
+  X509Ptr issuer(d2i_X509(nullptr, &p, static_cast<long>(issuer_der.size())));
+  check(issuer != nullptr, "d2i issuer");
+  using CrlPtr = std::unique_ptr<X509_CRL, Free<X509_CRL, X509_CRL_free>>;
+  CrlPtr crl(X509_CRL_new());
+  check(crl != nullptr, "X509_CRL_new");
+  X509_CRL_set_version(crl.get(), 1);
+  X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(issuer.get()));
+  using TimePtr = std::unique_ptr<ASN1_TIME, Free<ASN1_TIME, ASN1_TIME_free>>;
+  TimePtr t(X509_gmtime_adj(nullptr, this_s));
+  X509_CRL_set1_lastUpdate(crl.get(), t.get());
+  if (next_s != 0) {
+    TimePtr n(X509_gmtime_adj(nullptr, next_s));
+    X509_CRL_set1_nextUpdate(crl.get(), n.get());
+  }
+  for (long serial : revoked) {
+    X509_REVOKED* r = X509_REVOKED_new();
+    ASN1_INTEGER* s = ASN1_INTEGER_new();
+    ASN1_INTEGER_set(s, serial);
+    X509_REVOKED_set_serialNumber(r, s);
+    ASN1_INTEGER_free(s);
+    X509_REVOKED_set_revocationDate(r, t.get());
+    X509_CRL_add0_revoked(crl.get(), r);
+  }
+  X509_CRL_sort(crl.get());
+  EVP_PKEY* key = signer ? signer : (of_ask ? chain.ask_key.get() : chain.ark_key.get());
+  MdCtxPtr ctx(EVP_MD_CTX_new());
+  EVP_PKEY_CTX* pctx = nullptr;
+  check(EVP_DigestSignInit(ctx.get(), &pctx, EVP_sha384(), nullptr, key) == 1, "sign init");
+  EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING);
+  EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 48);
+  EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha384());
+  check(X509_CRL_sign_ctx(crl.get(), ctx.get()) > 0, "X509_CRL_sign_ctx");
+  unsigned char* der = nullptr;
+  const int n = i2d_X509_CRL(crl.get(), &der);
+  Bytes out(der, der + n);
+  OPENSSL_free(der);
+  return out;
+}
 
 const TestChain& test_chain() {
   static const TestChain c = build_chain(false);

@@ -16,8 +16,9 @@ namespace cocos::test {
 struct TestChain {
   Bytes ark_der, ask_der, vcek_der;
   std::string ark_pem;
-  PkeyPtr vcek_key;  // EC P-384
-  Bytes chip_id;     // 64 bytes (Turin: 8 significant bytes); the VCEK HWID
+  PkeyPtr vcek_key;          // EC P-384
+  PkeyPtr ark_key, ask_key;  // RSA, for CRLs (make_crl)
+  Bytes chip_id;             // 64 bytes (Turin: 8 significant bytes); the VCEK HWID
   std::uint64_t tcb = 0;
   bool turin = false;
 };
@@ -32,6 +33,13 @@ const TestChain& test_chain_turin();
 Bytes make_report(const Bytes& report_data64, const Bytes& measurement48,
                   const TestChain& chain = test_chain());
 void sign_report(Bytes& report, const TestChain& chain);
+
+// A DER CRL with the issuer name of the chain's ARK (`of_ask`: of its ASK), listing `revoked`
+// serial numbers (the test ASK's is 1), thisUpdate/nextUpdate at now + the given offsets in
+// seconds (`next_s` 0: no nextUpdate), signed RSA-PSS SHA-384 by `signer` (default: the
+// issuer's own key).
+Bytes make_crl(const TestChain& chain, bool of_ask, const std::vector<long>& revoked,
+               long this_s = -3600, long next_s = 7 * 24 * 3600, EVP_PKEY* signer = nullptr);
 
 struct TestTpm {
   PrivateKey ak;

@@ -24,6 +24,9 @@ void add_common(CLI::App* sub, CommonVerify& c) {
   sub->add_option("--policy", c.policy, "JSON policy (cocos form or ours)");
   sub->add_option("--trust-root", c.trust_roots,
                   "extra trusted root (PEM), e.g. the agent's simulated ARK");
+  sub->add_option("--crl", c.crls,
+                  "AMD CRL (DER or PEM, from KDS /vcek/v1/<product>/crl): the chain must not be "
+                  "revoked (repeatable)");
   sub->add_option("--product", c.product, "milan, genoa or turin");
   sub->add_flag("--json", c.json, "machine-readable verdict");
   sub->add_option("--time", c.time, "verify certificates at this UNIX time instead of now");

@@ -17,6 +17,7 @@ int cmd_evidence(const EvidenceArgs& a, const Io& io) {
   o.policy = &*setup->policy;
   o.product = setup->product;
   o.extra_roots = setup->extra_roots;
+  o.crls = setup->crls;
   o.now = a.c.now();
   o.require_event_log = a.require_event_log;
   if (!a.tee_nonce.empty()) {

@@ -51,6 +51,7 @@ int cmd_snp(const SnpArgs& a, const Io& io) {
   so.policy = setup->policy ? &*setup->policy : nullptr;
   so.verify.product = setup->product;
   so.verify.extra_roots = setup->extra_roots;
+  so.verify.crls = setup->crls;
   so.verify.now = a.c.now();
   if (!a.igvm.empty()) {
     igvm::MeasureOptions mo;

@@ -38,6 +38,7 @@ int cmd_measure(const MeasureArgs& a, const Io& io);
 struct CommonVerify {
   std::string policy;
   std::vector<std::string> trust_roots;
+  std::vector<std::string> crls;
   std::string product;
   bool json = false;
   std::optional<long long> time;  // UNIX seconds; default now

@@ -17,6 +17,11 @@ Result<CommonSetup> load_common(const CommonVerify& c) {
     if (!certs) return certs.take_error();
     for (auto& cert : *certs) s.extra_roots.push_back(std::move(cert));
   }
+  for (const auto& path : c.crls) {
+    auto crls = snp::load_crl_file(path);
+    if (!crls) return crls.take_error();
+    for (auto& crl : *crls) s.crls.push_back(std::move(crl));
+  }
   if (!c.product.empty()) {
     auto p = snp::parse_product(c.product);
     if (!p) return make_error("usage", "--product: " + p.error().message);

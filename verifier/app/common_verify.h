@@ -6,6 +6,7 @@
 
 #include "cocos/verifier/policy/policy.h"
 #include "cocos/verifier/snp/certs.h"
+#include "cocos/verifier/snp/crl.h"
 #include "cocos/verifier/verdict.h"
 #include "commands.h"
 
@@ -14,6 +15,7 @@ namespace cocos::verifier::app {
 struct CommonSetup {
   std::optional<policy::Policy> policy;
   std::vector<snp::Cert> extra_roots;
+  std::vector<snp::Crl> crls;
   std::optional<snp::Product> product;
 };
 

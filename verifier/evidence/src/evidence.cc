@@ -173,6 +173,7 @@ Verdict verify_evidence(const EvidenceInput& ev, const EvidenceOptions& opt) {
     so.expected_measurement = opt.expected_measurement;
     so.verify.product = opt.product;
     so.verify.extra_roots = opt.extra_roots;
+    so.verify.crls = opt.crls;
     so.verify.now = opt.now;
     so.verify.cache = opt.cache;
     so.skip_report_data = true;

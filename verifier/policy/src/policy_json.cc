@@ -214,8 +214,8 @@ void parse_root_of_trust(const json& j, Policy& out) {
     } else if (k == "check_crl") {
       if (as_bool(v, key)) {
         out.warnings.push_back(
-            "rootOfTrust.checkCrl: this verifier works offline and does not "
-            "fetch the AMD CRL");
+            "rootOfTrust.checkCrl: this verifier works offline and does not fetch the AMD "
+            "CRL; pass it with --crl FILE (else revocation is not checked)");
       }
     } else if (k == "disallow_network") {
       as_bool(v, key);

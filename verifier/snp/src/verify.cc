@@ -177,6 +177,9 @@ AuthResult verify_authenticity(const SnpEvidence& ev, const VerifyOptions& opt, 
       }
       v.expect(problems.empty(), "snp.chain.validity", "certificates are within their validity",
                "notBefore/notAfter", "valid now", problems.empty() ? "valid" : problems);
+      if (!opt.crls.empty()) {
+        check_revocation(opt.crls, *ev.leaf, *found.intermediate, *found.root, opt.now, v);
+      }
       break;
     }
   }

@@ -15,6 +15,7 @@
 #include "cocos/igvm/launch_digest.h"
 #include "cocos/verifier/policy/policy.h"
 #include "cocos/verifier/snp/certs.h"
+#include "cocos/verifier/snp/crl.h"
 #include "cocos/verifier/verdict.h"
 #include "cocos/verifier/vtpm/quote.h"
 
@@ -48,6 +49,7 @@ struct EvidenceOptions {
   // Without it a missing event log is a skipped check; with it, a failure.
   bool require_event_log = false;
   std::vector<snp::Cert> extra_roots;  // --trust-root
+  std::vector<snp::Crl> crls;          // --crl
   std::time_t now = 0;
   // Optional caches a long-running verifier keeps across evidence (certs.h): parsed
   // certificates by DER, signature checks by fingerprints. Without them nothing is reused.

@@ -1,6 +1,7 @@
 // Authenticity of an SNP report: product, signature (VCEK/VLEK), chain to a trusted ARK
 // (embedded AMD roots, or an extra root given explicitly), certificate validity, VCEK TCB
-// extensions equal REPORTED_TCB (Turin layout with FMC), HWID equals CHIP_ID. Each step
+// extensions equal REPORTED_TCB (Turin layout with FMC), HWID equals CHIP_ID, and, with CRLs
+// given, no certificate of the chain revoked. Each step
 // appends named checks to the verdict. Nothing here reads the clock or the network.
 #pragma once
 
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "cocos/verifier/snp/certs.h"
+#include "cocos/verifier/snp/crl.h"
 #include "cocos/verifier/snp/report.h"
 #include "cocos/verifier/verdict.h"
 
@@ -32,6 +34,8 @@ struct VerifyOptions {
   // Optional; a local one is used otherwise (the embedded roots are then parsed per call).
   // A verifier that checks many reports keeps one, so only the report signature costs.
   ChainCache* cache = nullptr;
+  // Revocation lists (crl.h); when given, the verified chain is checked against them.
+  std::vector<Crl> crls;
 };
 
 struct AuthResult {
