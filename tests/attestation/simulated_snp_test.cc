@@ -12,6 +12,7 @@
 #include <iterator>
 
 #include "cocos/attestation/evidence.h"
+#include "cocos/verifier/snp/verify.h"
 #include "snp_test_util.h"
 #include "swtpm_fixture.h"
 
@@ -217,8 +218,50 @@ TEST(SimulatedSnpConfigErrors, UnusableDirectoryAndProduct) {
   EXPECT_EQ(SimulatedSnpProvider::create(c).error().code, "io_error");
   testing::TempDir dir;
   c.dir = dir.path();
-  c.product = "Turin";
+  c.product = "Mars";
   EXPECT_EQ(SimulatedSnpProvider::create(c).error().code, "bad_message");
+}
+
+// Every product the simulator imitates produces reports the verifier accepts with its own
+// product's rules (CPUID, TCB layout, HWID length), chained to the simulated ARK.
+TEST(SimulatedSnpProducts, ReportsVerifyWithTheirProductsRules) {
+  for (const char* product : {"Milan", "Genoa", "Turin"}) {
+    SCOPED_TRACE(product);
+    testing::TempDir dir;
+    testing::seed_simulated_chain(dir.path(), product);
+    SimulatedSnpConfig c;
+    c.dir = dir.path();
+    c.product = product;
+    auto p = SimulatedSnpProvider::create(c);
+    ASSERT_TRUE(p.ok()) << p.error().to_string();
+    std::array<std::uint8_t, 64> rd{};
+    rd.fill(0x42);
+    auto r = (*p)->get_report(rd);
+    ASSERT_TRUE(r.ok());
+    verifier::snp::SnpEvidence ev;
+    ev.report = verifier::snp::parse_report(r->report, nullptr).value();
+    std::vector<verifier::snp::Cert> certs;
+    for (const auto& [name, der] : r->certs)
+      certs.push_back(verifier::snp::Cert::from_der(der).value());
+    ASSERT_TRUE(verifier::snp::add_certs(ev, std::move(certs)).ok());
+    verifier::snp::VerifyOptions o;
+    o.extra_roots = verifier::snp::load_certs_file((*p)->ark_pem_path()).value();
+    o.now = std::time(nullptr);
+    verifier::Verdict v;
+    const auto auth = verifier::snp::verify_authenticity(ev, o, v);
+    EXPECT_TRUE(v.valid()) << verifier::render_text(v);
+    EXPECT_TRUE(auth.authentic);
+    EXPECT_EQ(verifier::snp::product_name(auth.product), std::string(product));
+    EXPECT_EQ(auth.turin, std::string(product) == "Turin");
+    for (const char* code : {"snp.tcb.certificate", "snp.hwid", "snp.chain.root"}) {
+      const verifier::Check* check = nullptr;
+      for (const auto& ch : v.checks()) {
+        if (ch.code == code) check = &ch;
+      }
+      ASSERT_NE(check, nullptr) << code;
+      EXPECT_EQ(check->status, verifier::CheckStatus::kPass) << code;
+    }
+  }
 }
 
 }  // namespace

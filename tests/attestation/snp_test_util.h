@@ -53,15 +53,16 @@ inline std::uint64_t le_at(const Bytes& b, std::size_t off, int n) {
 // loaded 2-core machine). Tests that are not about generation copy a chain generated once per
 // build tree (under an flock, so parallel ctest processes generate it once) into their own
 // directory; SimulatedSnpProvider::create then reuses ARK/ASK and issues its own VCEK.
-inline void seed_simulated_chain(const std::string& dest) {
+inline void seed_simulated_chain(const std::string& dest, const std::string& product = "Milan") {
   namespace fs = std::filesystem;
-  const fs::path cache = fs::path(COCOS_TEST_CACHE_DIR) / "simulated-snp";
+  const fs::path cache = fs::path(COCOS_TEST_CACHE_DIR) / ("simulated-snp-" + product);
   fs::create_directories(cache.parent_path());
   int lock = ::open((cache.string() + ".lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
   ::flock(lock, LOCK_EX);
   if (!fs::exists(cache / "ask.pem")) {
     attestation::SimulatedSnpConfig c;
     c.dir = cache.string();
+    c.product = product;
     (void)attestation::SimulatedSnpProvider::create(c);
   }
   ::flock(lock, LOCK_UN);

@@ -88,8 +88,8 @@ void bench_snp_verify(const Options& o, Report& r) {
     policy.snp.report_data = Bytes(report_data.begin(), report_data.end());
     policy.snp.guest_policy = cfg.policy;
     policy.snp.vmpl = cfg.vmpl;
-    policy.snp.minimum_tcb = cfg.reported_tcb;
-    policy.snp.minimum_launch_tcb = cfg.reported_tcb;
+    policy.snp.minimum_tcb = cfg.effective_reported_tcb();
+    policy.snp.minimum_launch_tcb = cfg.effective_reported_tcb();
     policy.snp.minimum_report_version = 2;
     policy.snp.chip_id = Bytes((*sim)->chip_id().begin(), (*sim)->chip_id().end());
     policies.push_back(std::move(policy));

@@ -44,6 +44,9 @@ Result<attestation::AttesterConfig> attester_config(const AgentConfig& c) {
   if (a.snp == attestation::SnpMode::kSimulated) {
     attestation::SimulatedSnpConfig sim;
     sim.dir = c.snp_sim_dir;
+    sim.product = c.snp_sim_product == "turin"   ? "Turin"
+                  : c.snp_sim_product == "genoa" ? "Genoa"
+                                                 : "Milan";
     sim.vmpl = c.vmpl;
     if (!c.igvm.empty()) {
 #ifdef COCOS_AGENT_HAVE_IGVM

@@ -53,4 +53,11 @@ Result<PkeyPtr> private_key_from_pem(const std::string& pem) {
   return k;
 }
 
+std::string common_name(X509* cert) {
+  char buf[256];
+  const int n =
+      X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, buf, sizeof buf);
+  return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+}
+
 }  // namespace cocos::attestation

@@ -35,6 +35,8 @@ using X509ExtPtr =
 Result<std::string> cert_to_pem(X509* cert);
 Result<Bytes> cert_to_der(X509* cert);
 Result<X509Ptr> cert_from_pem(const std::string& pem);
+// The subject's CN ("" when it has none).
+std::string common_name(X509* cert);
 Result<std::string> private_key_to_pem(EVP_PKEY* key);
 Result<PkeyPtr> private_key_from_pem(const std::string& pem);
 

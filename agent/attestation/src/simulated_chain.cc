@@ -165,19 +165,24 @@ Result<X509Ptr> make_vcek(EVP_PKEY* vcek_key, X509* ask, EVP_PKEY* ask_key,
   const std::string base = "1.3.6.1.4.1.3704.1.";
   auto tcb = [&](int byte) { return static_cast<long>((reported_tcb >> (8 * byte)) & 0xff); };
   const std::string product_name = product + "-B0";
+  // TCB bytes: Milan/Genoa BL 0, TEE 1, SNP 6, UCODE 7; Turin FMC 0, BL 1, TEE 2, SNP 3, UCODE 7.
+  const bool turin = product == "Turin";
   std::vector<std::pair<std::string, Result<Bytes>>> exts;
   exts.emplace_back(base + "1", der_integer(0));  // struct version
   exts.emplace_back(
       base + "2",
       der_string(V_ASN1_IA5STRING, reinterpret_cast<const std::uint8_t*>(product_name.data()),
                  product_name.size()));
-  exts.emplace_back(base + "3.1", der_integer(tcb(0)));  // blSPL
-  exts.emplace_back(base + "3.2", der_integer(tcb(1)));  // teeSPL
-  exts.emplace_back(base + "3.3", der_integer(tcb(6)));  // snpSPL
+  exts.emplace_back(base + "3.1", der_integer(tcb(turin ? 1 : 0)));  // blSPL
+  exts.emplace_back(base + "3.2", der_integer(tcb(turin ? 2 : 1)));  // teeSPL
+  exts.emplace_back(base + "3.3", der_integer(tcb(turin ? 3 : 6)));  // snpSPL
   for (int spl = 4; spl <= 7; ++spl)
     exts.emplace_back(base + "3." + std::to_string(spl), der_integer(0));
-  exts.emplace_back(base + "3.8", der_integer(tcb(7)));  // ucodeSPL
-  exts.emplace_back(base + "4", der_string(V_ASN1_OCTET_STRING, chip_id.data(), chip_id.size()));
+  exts.emplace_back(base + "3.8", der_integer(tcb(7)));             // ucodeSPL
+  if (turin) exts.emplace_back(base + "3.9", der_integer(tcb(0)));  // fmcSPL
+  // hwID: the CHIP_ID (Turin: its first 8 bytes, the rest of CHIP_ID being zero).
+  exts.emplace_back(base + "4", der_string(V_ASN1_OCTET_STRING, chip_id.data(),
+                                           turin ? std::size_t{8} : chip_id.size()));
   for (auto& [oid, der] : exts) {
     if (!der) return der.take_error();
     if (auto s = add_raw_ext(c, oid, *der); !s) return s.take_error();

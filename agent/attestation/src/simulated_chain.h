@@ -18,8 +18,9 @@ Result<PkeyPtr> generate_p384();
 Result<X509Ptr> make_ark(EVP_PKEY* ark_key, const std::string& product);
 Result<X509Ptr> make_ask(EVP_PKEY* ask_key, X509* ark, EVP_PKEY* ark_key,
                          const std::string& product);
-// VCEK extensions from `reported_tcb` in the Milan/Genoa layout (byte 0 BL, 1 TEE, 6 SNP,
-// 7 UCODE) and hwID = chip_id.
+// VCEK extensions from `reported_tcb` in the product's layout (Milan/Genoa: byte 0 BL, 1 TEE,
+// 6 SNP, 7 UCODE; Turin: 0 FMC, 1 BL, 2 TEE, 3 SNP, 7 UCODE, plus the FMC extension) and
+// hwID = chip_id (Turin: its first 8 bytes).
 Result<X509Ptr> make_vcek(EVP_PKEY* vcek_key, X509* ask, EVP_PKEY* ask_key,
                           const std::string& product, const std::array<std::uint8_t, 64>& chip_id,
                           std::uint64_t reported_tcb);

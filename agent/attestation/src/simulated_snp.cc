@@ -119,8 +119,8 @@ SimulatedSnpProvider::~SimulatedSnpProvider() = default;
 Result<std::unique_ptr<SimulatedSnpProvider>> SimulatedSnpProvider::create(
     SimulatedSnpConfig config) {
   if (config.dir.empty()) return make_error("io_error", "simulated SNP: no directory configured");
-  if (config.product != "Milan" && config.product != "Genoa") {
-    return make_error("bad_message", "simulated SNP: product must be Milan or Genoa");
+  if (config.product != "Milan" && config.product != "Genoa" && config.product != "Turin") {
+    return make_error("bad_message", "simulated SNP: product must be Milan, Genoa or Turin");
   }
   std::error_code ec;
   fs::create_directories(config.dir, ec);
@@ -134,6 +134,11 @@ Result<std::unique_ptr<SimulatedSnpProvider>> SimulatedSnpProvider::create(
   // ARK and ASK: reuse when present, else generate (and then everything below them).
   bool fresh = false;
   auto ark = load_pair(ark_base);
+  if (ark && common_name(ark->cert.get()) != "ARK-" + impl->config.product) {
+    spdlog::warn("attestation: SIMULATED SNP: the chain in {} is for another product; replacing it",
+                 impl->config.dir);
+    ark = make_error("not_found", "other product");
+  }
   if (!ark) {
     spdlog::warn("attestation: SIMULATED SNP: generating a new ARK/ASK/VCEK chain in {}",
                  impl->config.dir);
@@ -164,13 +169,15 @@ Result<std::unique_ptr<SimulatedSnpProvider>> SimulatedSnpProvider::create(
   } else if (!from_hex_array(params["chip_id"], impl->chip_id)) {
     RAND_bytes(impl->chip_id.data(), static_cast<int>(impl->chip_id.size()));
   }
+  // Turin's CHIP_ID is 8 bytes in the 64-byte field (the VCEK's hwID is those 8).
+  if (impl->config.product == "Turin") std::fill(impl->chip_id.begin() + 8, impl->chip_id.end(), 0);
   if (!from_hex_array(params["report_id"], impl->report_id)) {
     RAND_bytes(impl->report_id.data(), static_cast<int>(impl->report_id.size()));
   }
   const std::map<std::string, std::string> want = {
       {"chip_id", to_hex(impl->chip_id)},
       {"report_id", to_hex(impl->report_id)},
-      {"reported_tcb", tcb_hex(impl->config.reported_tcb)},
+      {"reported_tcb", tcb_hex(impl->config.effective_reported_tcb())},
       {"product", impl->config.product}};
 
   // VCEK: re-issued when the chain, CHIP_ID or TCB changed.
@@ -180,7 +187,7 @@ Result<std::unique_ptr<SimulatedSnpProvider>> SimulatedSnpProvider::create(
     auto key = generate_p384();
     if (!key) return key.take_error();
     auto cert = make_vcek(key->get(), ask->cert.get(), ask->key.get(), impl->config.product,
-                          impl->chip_id, impl->config.reported_tcb);
+                          impl->chip_id, impl->config.effective_reported_tcb());
     if (!cert) return cert.take_error();
     vcek = KeyAndCert{std::move(*key), std::move(*cert)};
     if (auto s = store_pair(vcek_base, *vcek); !s) return s.take_error();
@@ -207,7 +214,7 @@ Result<Bytes> SimulatedSnpProvider::Impl::build_and_sign(
     std::span<const std::uint8_t, 64> report_data) const {
   Bytes r(L::kReportSize, 0);
   const SimulatedSnpConfig& c = config;
-  const std::uint64_t tcb = c.reported_tcb;
+  const std::uint64_t tcb = c.effective_reported_tcb();
   put_le(r, L::kVersion, 3, 4);
   put_le(r, L::kGuestSvn, 0, 4);
   put_le(r, L::kPolicy, c.policy, 8);
@@ -222,8 +229,8 @@ Result<Bytes> SimulatedSnpProvider::Impl::build_and_sign(
   std::copy(report_id.begin(), report_id.end(), r.begin() + L::kReportId);
   std::fill(r.begin() + L::kReportIdMa, r.begin() + L::kReportIdMa + 32, 0xFF);  // no MA
   put_le(r, L::kReportedTcb, tcb, 8);
-  r[L::kCpuidFamId] = 0x19;  // Milan and Genoa are both family 0x19
-  r[L::kCpuidModId] = c.product == "Genoa" ? 0x11 : 0x01;
+  r[L::kCpuidFamId] = c.product == "Turin" ? 0x1A : 0x19;  // Milan and Genoa: family 19h
+  r[L::kCpuidModId] = c.product == "Genoa" ? 0x11 : c.product == "Turin" ? 0x02 : 0x01;
   r[L::kCpuidStep] = 0x01;
   std::copy(chip_id.begin(), chip_id.end(), r.begin() + L::kChipId);
   put_le(r, L::kCommittedTcb, tcb, 8);

@@ -145,6 +145,8 @@ std::vector<OptionDef> option_table() {
               {"auto", "configfs", "sev-guest", "simulated", "off"}),
       str_opt("snp-sim-dir", "simulated SNP: directory for its generated ARK/ASK/VCEK",
               &C::snp_sim_dir),
+      str_opt("snp-sim-product", "simulated SNP: the product it imitates (CPUID, TCB layout, HWID)",
+              &C::snp_sim_product, {"milan", "genoa", "turin"}),
       str_opt("igvm", "simulated SNP: IGVM file whose launch digest is MEASUREMENT", &C::igvm),
       uint_opt("vmpl", "VMPL to request SNP reports at (0..3)", &C::vmpl, 0, 3),
   };

@@ -7,13 +7,15 @@
 //   VCEK ECDSA P-384, signed by the ASK, CN "SEV-VCEK"   vcek.pem / vcek.key
 // Every certificate signature is RSASSA-PSS, SHA-384, MGF1-SHA-384, salt 48, like AMD's. The
 // VCEK carries AMD's extensions (1.3.6.1.4.1.3704.1.*: struct version, product name
-// "<product>-B0", blSPL/teeSPL/snpSPL/ucodeSPL from REPORTED_TCB in the Milan/Genoa layout, and
-// hwID = CHIP_ID). Later starts reuse the files; the VCEK alone is re-issued when the configured
-// CHIP_ID or REPORTED_TCB no longer match it (sim.params records both).
+// "<product>-B0", blSPL/teeSPL/snpSPL/ucodeSPL (+ fmcSPL on Turin) from REPORTED_TCB in the
+// product's layout, and hwID = CHIP_ID, 8 bytes on Turin). Later starts reuse the files; the VCEK
+// alone is re-issued when the configured CHIP_ID or REPORTED_TCB no longer match it (sim.params
+// records both), the whole chain when the product changed (the ARK's CN names it).
 //
 // Reports are byte-exact version 3 ATTESTATION_REPORTs: MEASUREMENT from the config (the agent
 // computes it from its IGVM file), REPORT_DATA from the request, the configured policy, VMPL,
-// platform info and TCBs, firmware 1.55, CPUID of a Milan (family 0x19, model 0x01), signed by
+// platform info and TCBs, firmware 1.55, the product's CPUID (Milan 19h/01h, Genoa 19h/11h,
+// Turin 1Ah/02h; a Turin CHIP_ID has 8 significant bytes, the rest zero), signed by
 // the VCEK with ECDSA P-384/SHA-384 over bytes [0, 0x2A0) with r and s as 72-byte little-endian
 // fields at 0x2A0 and 0x2E8. Evidence produced with it says simulated=true, and every log line
 // of this provider says "SIMULATED". The verifier trusts its ARK only when given
@@ -34,12 +36,19 @@ struct SimulatedSnpConfig {
   std::string dir;                             // created if missing; holds keys and certificates
   std::array<std::uint8_t, 48> measurement{};  // MEASUREMENT of every report
   std::optional<std::array<std::uint8_t, 64>> chip_id;  // default: random, kept in sim.params
-  std::uint64_t reported_tcb = 0xD315000000000004;      // bl 4, tee 0, snp 21, ucode 211
-  std::uint64_t policy = 0x30000;                       // SMT allowed + reserved bit 17 (COCONUT)
-  std::uint64_t platform_info = 0x25;                   // SMT_EN | ECC_EN | ALIAS_CHECK_COMPLETE
-  std::uint32_t vmpl = 2;                               // VMPL cocos requests
+  // 0: the product's default, Milan/Genoa bl 4 tee 0 snp 21 ucode 211 (0xD315000000000004),
+  // Turin fmc 1 bl 1 tee 1 snp 4 ucode 82 (0x5200000004010101); else in the product's layout.
+  std::uint64_t reported_tcb = 0;
+  std::uint64_t policy = 0x30000;      // SMT allowed + reserved bit 17 (COCONUT)
+  std::uint64_t platform_info = 0x25;  // SMT_EN | ECC_EN | ALIAS_CHECK_COMPLETE
+  std::uint32_t vmpl = 2;              // VMPL cocos requests
   std::array<std::uint8_t, 32> host_data{};
-  std::string product = "Milan";  // Milan or Genoa (TCB layout); names ARK-/SEV-<product>
+  std::string product = "Milan";  // Milan, Genoa or Turin (TCB layout); names ARK-/SEV-<product>
+
+  std::uint64_t effective_reported_tcb() const {
+    if (reported_tcb != 0) return reported_tcb;
+    return product == "Turin" ? 0x5200000004010101 : 0xD315000000000004;
+  }
 };
 
 class SimulatedSnpProvider : public SnpProvider {

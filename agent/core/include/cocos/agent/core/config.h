@@ -67,6 +67,7 @@ struct AgentConfig {
   std::string tpm_event_log = "auto";
   std::string snp_mode = "auto";  // auto | configfs | sev-guest | simulated | off
   std::string snp_sim_dir;
+  std::string snp_sim_product = "milan";  // milan | genoa | turin
   std::string igvm;
   std::uint32_t vmpl = 2;
 };
