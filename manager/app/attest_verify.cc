@@ -3,15 +3,17 @@
 // agent's CURVE key into REPORT_DATA / the quote), the bound key is compared with the key the
 // operator expects (--expect-agent-key, or the single --curve-agent-key admitted), and only
 // then is it pinned: written as a Z85 public key file usable as --curve-agent-key.
+#include "attest_verify.h"
+
 #include <fstream>
 #include <iostream>
 
-#include "attest_verify.h"
 #include "cocos/bus/curve.h"
 #include "cocos/manager/offline_tools.h"
 #include "cocos/verifier/evidence/evidence.h"
 #include "cocos/verifier/policy/policy.h"
 #include "cocos/verifier/snp/certs.h"
+#include "cocos/verifier/snp/crl.h"
 #include "cocos/verifier/verdict.h"
 
 namespace cocos::manager::app {
@@ -39,9 +41,16 @@ int verify_and_pin(const AttestOptions& o, const std::string& body, const Bytes&
     if (!certs) return fail("bad_cert", path + ": " + certs.error().to_string());
     for (auto& c : *certs) opt.extra_roots.push_back(std::move(c));
   }
+  for (const auto& path : o.crls) {
+    auto crls = cocos::verifier::snp::load_crl_file(path);
+    if (!crls) return fail("bad_crl", crls.error().to_string());
+    for (auto& c : *crls) opt.crls.push_back(std::move(c));
+  }
+  opt.require_event_log = o.require_event_log;
   const auto verdict = ev::verify_evidence(*input, opt);
   std::cout << cocos::verifier::render_text(verdict);
-  if (!verdict.valid()) return fail("invalid_evidence", "the evidence did not verify; key NOT pinned");
+  if (!verdict.valid())
+    return fail("invalid_evidence", "the evidence did not verify; key NOT pinned");
   // The binding was checked above; a bus key must be there and must be the one expected.
   if (!input->bus_key || input->bus_key->size() != 32)
     return fail("invalid_evidence", "the evidence binds no bus key");

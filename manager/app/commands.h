@@ -97,6 +97,8 @@ struct AttestOptions {
   bool verify = false;
   std::string policy;                    // verifier policy file (required with --verify)
   std::vector<std::string> trust_roots;  // extra roots (the simulated SNP's ARK)
+  std::vector<std::string> crls;         // AMD CRL files (revocation, offline)
+  bool require_event_log = false;        // a vTPM evidence without firmware event log fails
   std::string expect_agent_key;          // Z85 .pub file the attested key must equal
   std::string pin;                       // where to write the verified key (Z85)
 };

@@ -144,6 +144,11 @@ int main(int argc, char** argv) {
   at->add_option("--trust-root", attest.trust_roots,
                  "extra trusted root certificate (PEM), e.g. the simulated SNP's ARK; repeat")
       ->take_all();
+  at->add_option("--crl", attest.crls,
+                 "AMD CRL (DER or PEM) the chain must not be revoked in (with --verify); repeat")
+      ->take_all();
+  at->add_flag("--require-event-log", attest.require_event_log,
+               "with --verify: fail vTPM evidence that carries no firmware event log");
   at->add_option("--expect-agent-key", attest.expect_agent_key,
                  "the agent's CURVE public key file the attested key must equal (default: the "
                  "single --curve-agent-key)");

@@ -3,8 +3,9 @@
 # from an agent (simulated SEV-SNP, CURVE on), verifies it with the verifier library (policy
 # with the IGVM's MEASUREMENT, the simulated ARK as trust root, fresh nonces, REPORT_DATA =
 # SHA3-512(tee_nonce | bus_key)), and only then pins the agent's key. Refused, and nothing pinned:
-# a key other than the one the operator expects (a swapped key), and evidence that fails the
-# policy. The pinned file then admits the agent as --curve-agent-key.
+# a key other than the one the operator expects (a swapped key), evidence that fails the
+# policy, and a chain whose ASK a CRL revokes (CRLs made with the openssl CLI's own CA, signed
+# by the simulated ARK). The pinned file then admits the agent as --curve-agent-key.
 source "$(dirname "$0")/../e2e/lib.sh"
 : "${COCOS_CURVE_KEYGEN:?}"
 [ -n "${COCOS_VERIFIER:-}" ] || skip "cocos-verifier not built"
@@ -49,10 +50,28 @@ grep -q invalid_evidence "$W/attest.err" || fail "no invalid_evidence: $(cat "$W
 [ ! -e "$W/bad.pub" ] || fail "a key was pinned from invalid evidence"
 pass "policy failure refused, nothing pinned"
 
-# The real thing.
-attest --policy "$W/policy.json" --pin "$W/pinned.pub"
+# CRLs issued by the simulated ARK with `openssl ca`: one listing nothing, one revoking the ASK.
+CA=$W/ca
+mkdir -p "$CA"
+: >"$CA/index.txt"
+echo 01 >"$CA/crlnumber"
+printf '[ca]\ndefault_ca=d\n[d]\ndatabase=%s/index.txt\ncrlnumber=%s/crlnumber\ndefault_md=sha384\ndefault_crl_days=7\n' \
+  "$CA" "$CA" >"$CA/ca.cnf"
+ca() { openssl ca -config "$CA/ca.cnf" -keyfile "$W/sim/ark.key" -cert "$W/sim/ark.pem" "$@" 2>>"$CA/log"; }
+ca -gencrl -out "$CA/current.crl" || fail "openssl ca -gencrl: $(cat "$CA/log")"
+ca -revoke "$W/sim/ask.pem" || fail "openssl ca -revoke: $(cat "$CA/log")"
+ca -gencrl -out "$CA/revoked.crl" || fail "openssl ca -gencrl: $(cat "$CA/log")"
+attest --policy "$W/policy.json" --crl "$CA/revoked.crl" --pin "$W/revoked.pub"
+[ "$ATTEST_RC" -eq 1 ] || fail "a revoked ASK was accepted (rc $ATTEST_RC)"
+grep -q 'FAIL\] snp.crl.revoked' "$W/attest.out" || fail "no snp.crl.revoked failure: $(cat "$W/attest.out")"
+[ ! -e "$W/revoked.pub" ] || fail "a key was pinned from a revoked chain"
+pass "revoked ASK refused, nothing pinned"
+
+# The real thing (with a current CRL).
+attest --policy "$W/policy.json" --crl "$CA/current.crl" --pin "$W/pinned.pub"
 [ "$ATTEST_RC" -eq 0 ] || fail "attest --verify failed: $(cat "$W/attest.out" "$W/attest.err")"
 grep -q 'sha3-512(tee_nonce|bus_key)' "$W/attest.out" || fail "binding not shown: $(cat "$W/attest.out")"
+grep -q 'pass\] snp.crl.revoked' "$W/attest.out" || fail "the CRL was not checked: $(cat "$W/attest.out")"
 [ "$(tr -d '\n' <"$W/pinned.pub")" = "$(tr -d '\n' <"$K/agent.pub")" ] || fail "pinned key differs from the agent's"
 set +e
 "$M" state --bind "$BUS" --agent "$ID" --timeout 30 --events-log "$EVENTS" --curve-key "$K/mgr" \
