@@ -15,11 +15,6 @@
 namespace cocos::test {
 namespace {
 
-struct CliRun {
-  int code = -1;
-  std::string out;
-};
-
 class TempDir {
  public:
   TempDir() {
@@ -46,19 +41,8 @@ class TempDir {
   std::string path_;
 };
 
-// Runs the binary with `args`; stdout (and stderr when `with_err`) captured.
 CliRun run(const std::string& args, bool with_err = false) {
-  const std::string cmd =
-      std::string(COCOS_VERIFIER_BIN) + " " + args + (with_err ? " 2>&1" : " 2>/dev/null");
-  CliRun r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int st = pclose(p);
-  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
+  return run_verifier(args, with_err);
 }
 
 const std::string D = std::string(COCOS_TESTDATA) + "/";

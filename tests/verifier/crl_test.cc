@@ -114,22 +114,8 @@ TEST(Crl, ParsingIsBoundedAndStrict) {
   EXPECT_EQ(snp::parse_crls(Bytes(snp::kMaxCrlBytes + 1, 0)).error().code, "too_large");
 }
 
-struct CliRun {
-  int code = -1;
-  std::string out;
-};
-
 CliRun run(const std::string& args) {
-  const std::string cmd = std::string(COCOS_VERIFIER_BIN) + " " + args + " 2>&1";
-  CliRun r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int st = pclose(p);
-  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
+  return run_verifier(args, true);
 }
 
 TEST(Crl, CliTakesDerAndPemCrls) {

@@ -113,14 +113,19 @@ X509Ptr make_cert(const std::string& cn, const std::string& issuer_cn, EVP_PKEY*
   return x;
 }
 
-void sign_pss(X509* x, EVP_PKEY* key) {
+// A signing context for AMD's scheme: RSA-PSS, SHA-384, MGF1-SHA-384, salt 48.
+MdCtxPtr pss_context(EVP_PKEY* key) {
   MdCtxPtr ctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pctx = nullptr;
   check(EVP_DigestSignInit(ctx.get(), &pctx, EVP_sha384(), nullptr, key) == 1, "sign init");
   EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING);
   EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 48);
   EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha384());
-  check(X509_sign_ctx(x, ctx.get()) > 0, "X509_sign_ctx");
+  return ctx;
+}
+
+void sign_pss(X509* x, EVP_PKEY* key) {
+  check(X509_sign_ctx(x, pss_context(key).get()) > 0, "X509_sign_ctx");
 }
 
 Bytes der_of(X509* x) {
@@ -201,13 +206,7 @@ Bytes make_crl(const TestChain& chain, bool of_ask, const std::vector<long>& rev
   }
   X509_CRL_sort(crl.get());
   EVP_PKEY* key = signer ? signer : (of_ask ? chain.ask_key.get() : chain.ark_key.get());
-  MdCtxPtr ctx(EVP_MD_CTX_new());
-  EVP_PKEY_CTX* pctx = nullptr;
-  check(EVP_DigestSignInit(ctx.get(), &pctx, EVP_sha384(), nullptr, key) == 1, "sign init");
-  EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING);
-  EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 48);
-  EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha384());
-  check(X509_CRL_sign_ctx(crl.get(), ctx.get()) > 0, "X509_CRL_sign_ctx");
+  check(X509_CRL_sign_ctx(crl.get(), pss_context(key).get()) > 0, "X509_CRL_sign_ctx");
   unsigned char* der = nullptr;
   const int n = i2d_X509_CRL(crl.get(), &der);
   Bytes out(der, der + n);

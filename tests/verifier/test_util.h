@@ -1,11 +1,15 @@
 // Small helpers shared by the verifier tests: data paths, file reading, verdict queries.
 #pragma once
 
+#include <sys/wait.h>
+
+#include <cstdio>
 #include <string>
 
 #include "cocos/common/encoding.h"
 #include "cocos/igvm/measure.h"
 #include "cocos/verifier/verdict.h"
+#include "cocos/verifier/vtpm/quote.h"
 
 namespace cocos::test {
 
@@ -34,6 +38,39 @@ inline bool passed(const verifier::Verdict& v, const std::string& code) {
 inline bool failed(const verifier::Verdict& v, const std::string& code) {
   const auto* c = find_check(v, code);
   return c != nullptr && c->status == verifier::CheckStatus::kFail;
+}
+
+// One quote of the GCE vector (tests/data/verifier/vtpm): "sha1", "sha256" or "sha384".
+inline verifier::vtpm::Quote load_vector_quote(const std::string& bank) {
+  verifier::vtpm::Quote q;
+  q.bank = bank;
+  q.attest = read_data("vtpm/quote_" + bank + ".attest.bin");
+  q.signature = read_data("vtpm/quote_" + bank + ".sig.bin");
+  const Bytes text = read_data("vtpm/quote_" + bank + ".pcrs.txt");
+  auto pcrs = verifier::vtpm::parse_pcr_text(
+      std::string_view(reinterpret_cast<const char*>(text.data()), text.size()));
+  if (pcrs) q.pcrs = std::move(*pcrs);
+  return q;
+}
+
+// The cocos-verifier binary run with `args` (a shell string); stdout, and stderr when
+// `with_err`, captured with the exit code (-1 when it did not exit normally).
+struct CliRun {
+  int code = -1;
+  std::string out;
+};
+inline CliRun run_verifier(const std::string& args, bool with_err = false) {
+  const std::string cmd =
+      std::string(COCOS_VERIFIER_BIN) + " " + args + (with_err ? " 2>&1" : " 2>/dev/null");
+  CliRun r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return r;
+  char buf[4096];
+  std::size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  const int st = pclose(p);
+  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
 }
 
 inline std::string first_failure(const verifier::Verdict& v) {

@@ -14,14 +14,7 @@ using namespace cocos::verifier::vtpm;
 const char* kBanks[] = {"sha1", "sha256", "sha384"};
 
 Quote load_quote(const std::string& bank) {
-  Quote q;
-  q.bank = bank;
-  q.attest = read_data("vtpm/quote_" + bank + ".attest.bin");
-  q.signature = read_data("vtpm/quote_" + bank + ".sig.bin");
-  const Bytes text = read_data("vtpm/quote_" + bank + ".pcrs.txt");
-  q.pcrs = parse_pcr_text(std::string_view(reinterpret_cast<const char*>(text.data()), text.size()))
-               .value();
-  return q;
+  return load_vector_quote(bank);
 }
 
 TpmPublic ak() {

@@ -65,35 +65,45 @@ bool starts_with_signature(const Bytes& data, const char* sig) {
   return data.size() >= n && std::memcmp(data.data(), sig, n) == 0;
 }
 
-// A TCG_PCR_EVENT (SHA-1 format) record.
-Result<LogEvent> read_sha1_event(LeReader& rd) {
+// pcrIndex and eventType, the start of both record formats.
+Result<LogEvent> read_event_head(LeReader& rd) {
   LogEvent e;
   e.offset = rd.pos();
   auto pcr = rd.u32("pcrIndex");
   if (!pcr) return pcr.take_error();
   auto type = rd.u32("eventType");
   if (!type) return type.take_error();
-  auto digest = rd.bytes(kSha1Size, "SHA-1 digest");
-  if (!digest) return digest.take_error();
+  e.pcr = *pcr;
+  e.type = *type;
+  return e;
+}
+
+// The event data: u32 size, then the bytes.
+Status read_event_data(LeReader& rd, LogEvent& e) {
   auto size = rd.u32("eventSize");
   if (!size) return size.take_error();
   auto data = rd.bytes(*size, "event data");
   if (!data) return data.take_error();
-  e.pcr = *pcr;
-  e.type = *type;
-  e.digests.push_back({kAlgSha1, std::move(*digest)});
   e.data = std::move(*data);
+  return ok_status();
+}
+
+// A TCG_PCR_EVENT (SHA-1 format) record.
+Result<LogEvent> read_sha1_event(LeReader& rd) {
+  auto e = read_event_head(rd);
+  if (!e) return e;
+  auto digest = rd.bytes(kSha1Size, "SHA-1 digest");
+  if (!digest) return digest.take_error();
+  e->digests.push_back({kAlgSha1, std::move(*digest)});
+  if (auto st = read_event_data(rd, *e); !st) return st.take_error();
   return e;
 }
 
 // A TCG_PCR_EVENT2 record; digest sizes come from the header's algorithm list.
 Result<LogEvent> read_agile_event(LeReader& rd, const EventLog& log) {
-  LogEvent e;
-  e.offset = rd.pos();
-  auto pcr = rd.u32("pcrIndex");
-  if (!pcr) return pcr.take_error();
-  auto type = rd.u32("eventType");
-  if (!type) return type.take_error();
+  auto head = read_event_head(rd);
+  if (!head) return head;
+  LogEvent& e = *head;
   auto count = rd.u32("digest count");
   if (!count) return count.take_error();
   if (*count > log.algorithms.size()) {
@@ -116,14 +126,8 @@ Result<LogEvent> read_agile_event(LeReader& rd, const EventLog& log) {
     if (!digest) return digest.take_error();
     e.digests.push_back({*alg, std::move(*digest)});
   }
-  auto size = rd.u32("eventSize");
-  if (!size) return size.take_error();
-  auto data = rd.bytes(*size, "event data");
-  if (!data) return data.take_error();
-  e.pcr = *pcr;
-  e.type = *type;
-  e.data = std::move(*data);
-  return e;
+  if (auto st = read_event_data(rd, e); !st) return st.take_error();
+  return head;
 }
 
 // The Spec ID Event03 structure: algorithms and digest sizes.
