@@ -180,6 +180,16 @@ TEST(Cli, VtpmCommand) {
   EXPECT_NE(show.out.find("events[43].type: EV_EFI_ACTION"), std::string::npos) << show.out;
   EXPECT_NE(show.out.find("replayed.sha256.pcr[0]: 0f35c214608d93c7a6e68ae7359b4a8be5a0e99e"),
             std::string::npos);
+  EXPECT_NE(show.out.find("secure_boot: enabled (as logged)"), std::string::npos);
+  // A policy requiring Secure Boot: met with the log, failed without it.
+  const std::string sb = t.write(
+      "sb.json",
+      std::string(R"({"format": "cocos-verifier/policy/v1", "event_log": {"secure_boot": true}})"));
+  CliRun with_log =
+      run(q + " --nonce 9009 --policy " + sb + " --event-log " + D + "vtpm/event_log.bin");
+  EXPECT_EQ(with_log.code, 0) << with_log.out;
+  EXPECT_NE(with_log.out.find("[pass] vtpm.event_log.secure_boot"), std::string::npos);
+  EXPECT_EQ(run(q + " --nonce 9009 --policy " + sb).code, 1);
 }
 
 TEST(Cli, EvidenceAndShow) {

@@ -12,6 +12,7 @@
 #include <memory>
 #include <regex>
 #include <sstream>
+#include <stdexcept>
 
 #include "cocos/common/hash.h"
 #include "test_util.h"
@@ -276,6 +277,58 @@ TEST(EventLog, HostileInputIsRejectedWithAReason) {
   Bytes pcr = good;
   pcr[e.offset] = 24;
   EXPECT_FALSE(parse_event_log(pcr));
+}
+
+// The GCE log's SecureBoot event (PCR 7, EV_EFI_VARIABLE_DRIVER_CONFIG, data ends in 01).
+const LogEvent& secure_boot_event(const EventLog& log) {
+  for (const auto& e : log.events) {
+    if (e.pcr == 7 && e.type == kEvEfiVariableDriverConfig && e.data.size() == 32 + 20 + 1) {
+      return e;
+    }
+  }
+  throw std::runtime_error("no SecureBoot event");
+}
+
+TEST(EventLog, SecureBootIsReadFromTheMeasuredVariable) {
+  const auto log = parse_event_log(log_bytes()).value();
+  for (std::uint16_t bank : {kAlgSha1, kAlgSha256, kAlgSha384}) {
+    auto sb = secure_boot_enabled(log, bank);
+    ASSERT_TRUE(sb) << sb.error().to_string();
+    ASSERT_TRUE(sb->has_value());
+    EXPECT_TRUE(**sb);
+  }
+  // Against the verified quotes: PCR 7 confirmed, enabled.
+  const Quote q = load_quote("sha256");
+  Verdict v;
+  check_secure_boot(log, {&q}, "vtpm.event_log", v);
+  EXPECT_TRUE(passed(v, "vtpm.event_log.secure_boot")) << render_text(v);
+  // A quote whose PCR 7 differs confirms nothing.
+  Quote other = q;
+  other.pcrs[7][0] ^= 1;
+  Verdict unconfirmed;
+  check_secure_boot(log, {&other}, "vtpm.event_log", unconfirmed);
+  EXPECT_TRUE(failed(unconfirmed, "vtpm.event_log.secure_boot"));
+}
+
+TEST(EventLog, AnAlteredSecureBootValueIsCaughtByItsDigest) {
+  Bytes b = log_bytes();
+  const auto log = parse_event_log(b).value();
+  const LogEvent& e = secure_boot_event(log);
+  // The value is the last data byte; the data ends where the record ends.
+  const std::size_t value_at = e.offset + 12 + 3 * 2 + 20 + 32 + 48 + 4 + e.data.size() - 1;
+  ASSERT_EQ(b[value_at], 0x01);
+  b[value_at] = 0x00;  // "disabled", with the digests left as they were
+  const auto altered = parse_event_log(b).value();
+  auto sb = secure_boot_enabled(altered, kAlgSha256);
+  ASSERT_FALSE(sb);
+  EXPECT_NE(sb.error().message.find("not what its digest measured"), std::string::npos);
+  // The replay itself still matches (data is not part of it): only the digest check catches it.
+  const Quote q = load_quote("sha256");
+  Verdict v;
+  check_event_log(altered, {&q}, "vtpm.event_log", v);
+  EXPECT_TRUE(v.valid());
+  check_secure_boot(altered, {&q}, "vtpm.event_log", v);
+  EXPECT_TRUE(failed(v, "vtpm.event_log.secure_boot"));
 }
 
 TEST(EventLog, LegacySha1LogReplays) {

@@ -203,6 +203,25 @@ TEST(Evidence, EventLogThatDoesNotReplayFails) {
   EXPECT_NE(find_check(cut, "vtpm.event_log")->actual.find("event data"), std::string::npos);
 }
 
+TEST(Evidence, PolicyRequiringSecureBoot) {
+  Fixture f;
+  f.policy.require_secure_boot = true;
+  Verdict v = verify_evidence(with_gce_log("snp-vtpm"), f.opt);
+  EXPECT_TRUE(v.valid()) << render_text(v);
+  EXPECT_TRUE(passed(v, "vtpm.event_log.secure_boot"));
+  v = verify_evidence(make("vtpm", false), f.opt);  // no log at all
+  EXPECT_EQ(first_failure(v), "vtpm.event_log.secure_boot");
+  // The policy form that asks for it; unknown keys there are errors.
+  auto p = policy::parse_policy(
+      R"({"format": "cocos-verifier/policy/v1", "event_log": {"secure_boot": true}})");
+  ASSERT_TRUE(p) << p.error().to_string();
+  EXPECT_TRUE(p->require_secure_boot);
+  EXPECT_EQ(policy::parse_policy(R"({"format": "cocos-verifier/policy/v1", "event_log": {"x": 1}})")
+                .error()
+                .code,
+            "bad_policy");
+}
+
 TEST(Evidence, MissingEventLogIsSkippedUnlessRequired) {
   Fixture f;
   const EvidenceInput ev = make("vtpm", false);

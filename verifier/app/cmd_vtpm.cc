@@ -63,10 +63,16 @@ int cmd_vtpm(const VtpmArgs& a, const Io& io) {
     if (setup->policy->pcrs.count(q.bank)) want[q.bank] = setup->policy->pcrs.at(q.bank);
     vtpm::apply_pcr_rules(want, verified, v);
   }
-  if (log) {
-    std::vector<const vtpm::Quote*> verified;
-    if (ok) verified.push_back(&q);
-    vtpm::check_event_log(*log, verified, "vtpm.event_log", v);
+  std::vector<const vtpm::Quote*> verified;
+  if (ok) verified.push_back(&q);
+  if (log) vtpm::check_event_log(*log, verified, "vtpm.event_log", v);
+  if (setup->policy && setup->policy->require_secure_boot) {
+    if (log) {
+      vtpm::check_secure_boot(*log, verified, "vtpm.event_log", v);
+    } else {
+      v.fail("vtpm.event_log.secure_boot", "Secure Boot was enabled", "event log",
+             "--event-log FILE", "none given", "the policy requires Secure Boot");
+    }
   }
   return print_verdict(v, a.c, io);
 }

@@ -199,6 +199,15 @@ Fields describe_event_log(const vtpm::EventLog& log) {
               {"algorithms", algs},
               {"startup_locality", std::to_string(log.startup_locality)},
               {"events", std::to_string(log.events.size())}};
+  // SecureBoot as the log records it, checked against the first declared bank's digest (the
+  // log alone proves nothing: `vtpm`/`evidence` tie it to a quote).
+  if (!log.algorithms.empty()) {
+    auto sb = vtpm::secure_boot_enabled(log, log.algorithms.front().first);
+    f.emplace_back("secure_boot", !sb    ? "unreadable: " + sb.error().message
+                                  : !*sb ? std::string("not measured")
+                                  : **sb ? std::string("enabled (as logged)")
+                                         : std::string("disabled (as logged)"));
+  }
   for (std::size_t i = 0; i < log.events.size(); ++i) {
     const auto& e = log.events[i];
     const std::string p = "events[" + std::to_string(i) + "].";

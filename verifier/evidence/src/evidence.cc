@@ -27,9 +27,13 @@ Bytes sha3(HashAlg alg, std::initializer_list<const Bytes*> parts) {
 
 // The firmware event log, replayed against the quotes that verified (event_log.h).
 void check_log(const EvidenceInput& ev, const std::vector<const vtpm::Quote*>& verified,
-               bool required, Verdict& v) {
+               bool required, bool secure_boot, Verdict& v) {
   const std::string title = "the event log replays to the quoted PCRs";
   if (!ev.event_log) {
+    if (secure_boot) {
+      v.fail("vtpm.event_log.secure_boot", "Secure Boot was enabled", "event_log",
+             "a firmware event log", "absent", "the policy requires Secure Boot");
+    }
     if (required) {
       v.fail("vtpm.event_log", title, "event_log", "a TCG event log", "absent",
              "the agent found no firmware event log (binary_bios_measurements)");
@@ -45,6 +49,7 @@ void check_log(const EvidenceInput& ev, const std::vector<const vtpm::Quote*>& v
     return;
   }
   vtpm::check_event_log(*log, verified, "vtpm.event_log", v);
+  if (secure_boot) vtpm::check_secure_boot(*log, verified, "vtpm.event_log", v);
 }
 
 }  // namespace
@@ -132,7 +137,8 @@ Verdict verify_evidence(const EvidenceInput& ev, const EvidenceOptions& opt) {
     } else {
       v.skip("policy.pcr", "expected PCR values", "the policy lists no PCR values");
     }
-    check_log(ev, verified, opt.require_event_log, v);
+    check_log(ev, verified, opt.require_event_log, opt.policy && opt.policy->require_secure_boot,
+              v);
   }
 
   // SNP.

@@ -281,8 +281,17 @@ void parse_own_form(const json& j, Policy& out) {
       out.product = *prod;
     } else if (k == "pcrs") {
       parse_pcr_values(v, "pcrs", false, out.pcrs);
+    } else if (k == "event_log") {
+      if (!v.is_object()) fail("event_log: expected an object");
+      for (auto& [ek, ev] : v.items()) {
+        if (ek == "secure_boot") {
+          out.require_secure_boot = as_bool(ev, "event_log.secure_boot");
+        } else {
+          fail("event_log." + ek + ": unknown key (secure_boot)");
+        }
+      }
     } else if (k != "snp" && k != "comment" && k != "_comment") {
-      fail(k + ": unknown top-level key (format, product, snp, pcrs, comment)");
+      fail(k + ": unknown top-level key (format, product, snp, pcrs, event_log, comment)");
     }
   }
   if (!j.contains("snp")) return;

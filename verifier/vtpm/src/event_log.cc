@@ -301,6 +301,90 @@ void check_event_log(const EventLog& log, const std::vector<const Quote*>& verif
   }
 }
 
+namespace {
+
+// EFI_GLOBAL_VARIABLE 8be4df61-93ca-11d2-aa0d-00e098032b8c as stored (EFI_GUID: the first three
+// fields little-endian).
+constexpr std::uint8_t kEfiGlobalVariable[16] = {0x61, 0xdf, 0xe4, 0x8b, 0xca, 0x93, 0xd2, 0x11,
+                                                 0xaa, 0x0d, 0x00, 0xe0, 0x98, 0x03, 0x2b, 0x8c};
+
+std::uint64_t le64(const Bytes& b, std::size_t off) {
+  std::uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = v << 8 | b[off + static_cast<std::size_t>(i)];
+  return v;
+}
+
+// UEFI_VARIABLE_DATA: GUID, u64 name length (UTF-16 units), u64 data length, name, data.
+// True with `value` when this is EFI_GLOBAL_VARIABLE `name` (ASCII) and the sizes add up.
+bool uefi_variable(const Bytes& d, std::string_view name, Bytes& value) {
+  if (d.size() < 32 || std::memcmp(d.data(), kEfiGlobalVariable, 16) != 0) return false;
+  const std::uint64_t name_len = le64(d, 16), data_len = le64(d, 24);
+  if (name_len != name.size() || data_len > d.size() || 32 + 2 * name_len + data_len != d.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    if (d[32 + 2 * i] != static_cast<std::uint8_t>(name[i]) || d[33 + 2 * i] != 0) return false;
+  }
+  value.assign(d.begin() + static_cast<long>(32 + 2 * name_len), d.end());
+  return true;
+}
+
+}  // namespace
+
+Result<std::optional<bool>> secure_boot_enabled(const EventLog& log, std::uint16_t bank) {
+  const EVP_MD* md = md_for(bank);
+  if (md == nullptr) return make_error("bad_event_log", "cannot hash bank " + alg_name(bank));
+  std::optional<bool> out;
+  for (const auto& e : log.events) {
+    Bytes value;
+    if (e.pcr != 7 || e.type != kEvEfiVariableDriverConfig ||
+        !uefi_variable(e.data, "SecureBoot", value)) {
+      continue;
+    }
+    if (out) return bad(e.offset, "the SecureBoot variable is measured twice");
+    const auto d = std::find_if(e.digests.begin(), e.digests.end(),
+                                [&](const EventDigest& x) { return x.alg == bank; });
+    if (d == e.digests.end())
+      return bad(e.offset, "the SecureBoot event has no " + alg_name(bank) + " digest");
+    Bytes h(static_cast<std::size_t>(EVP_MD_get_size(md)));
+    unsigned int n = 0;
+    EVP_Digest(e.data.data(), e.data.size(), h.data(), &n, md, nullptr);
+    if (h != d->digest) {
+      return bad(e.offset, "the SecureBoot event's data is not what its digest measured");
+    }
+    if (value.size() != 1) return bad(e.offset, "the SecureBoot variable is not one byte");
+    out = value[0] == 1;
+  }
+  return out;
+}
+
+void check_secure_boot(const EventLog& log, const std::vector<const Quote*>& verified,
+                       const std::string& prefix, Verdict& v) {
+  const std::string code = prefix + ".secure_boot", title = "Secure Boot was enabled";
+  const ReplayedPcrs replayed = replay_event_log(log);
+  for (const Quote* q : verified) {
+    const auto bank = replayed.find(q->bank);
+    const auto alg = bank_alg(q->bank);
+    if (bank == replayed.end() || !alg || !bank->second.count(7) || !q->pcrs.count(7) ||
+        bank->second.at(7) != q->pcrs.at(7)) {
+      continue;
+    }
+    auto sb = secure_boot_enabled(log, *alg);
+    if (!sb) {
+      v.fail(code, title, "SecureBoot (PCR 7)", "enabled (01)", sb.error().message);
+    } else if (!*sb) {
+      v.fail(code, title, "SecureBoot (PCR 7)", "enabled (01)", "not measured",
+             "the firmware logged no SecureBoot variable");
+    } else {
+      v.expect(**sb, code, title, "SecureBoot (PCR 7)", "enabled (01)",
+               **sb ? "enabled (" + q->bank + " bank)" : "disabled");
+    }
+    return;
+  }
+  v.fail(code, title, "SecureBoot (PCR 7)", "a log whose PCR 7 a verified quote confirms", "none",
+         "without a confirmed PCR 7 the logged variable proves nothing");
+}
+
 std::string event_type_name(std::uint32_t type) {
   static constexpr std::pair<std::uint32_t, const char*> kNames[] = {
       {0x00000000, "EV_PREBOOT_CERT"},

@@ -56,6 +56,9 @@ struct Policy {
   std::optional<snp::Product> product;
   SnpRules snp;
   PcrValues pcrs;
+  // Our form's "event_log": {"secure_boot": true}: the evidence must carry a firmware event log
+  // that replays to a verified quote's PCR 7 and records SecureBoot enabled.
+  bool require_secure_boot = false;
   // cocos overwrites reportData with the binding at verification time; so do we.
   bool report_data_from_binding = false;
   std::vector<std::string> warnings;

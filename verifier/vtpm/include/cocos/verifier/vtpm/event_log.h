@@ -35,6 +35,7 @@ inline constexpr std::size_t kMaxEventLogEvents = 16384;
 inline constexpr std::size_t kMaxLogAlgorithms = 8;
 
 inline constexpr std::uint32_t kEvNoAction = 0x00000003;
+inline constexpr std::uint32_t kEvEfiVariableDriverConfig = 0x80000001;
 
 struct EventDigest {
   std::uint16_t alg = 0;  // TPM algorithm id (kAlgSha256, ...)
@@ -65,6 +66,19 @@ Result<EventLog> parse_event_log(std::span<const std::uint8_t> bytes);
 // verifier cannot compute (SM3, say) are left out.
 using ReplayedPcrs = std::map<std::string, std::map<std::uint32_t, Bytes>>;
 ReplayedPcrs replay_event_log(const EventLog& log);
+
+// The UEFI SecureBoot variable as the firmware measured it into PCR 7: the
+// EV_EFI_VARIABLE_DRIVER_CONFIG event of EFI_GLOBAL_VARIABLE "SecureBoot" (TCG PFP §10.4.4).
+// Its content counts only because the event's digest in `bank` is the hash of its whole data
+// (UEFI_VARIABLE_DATA), which is checked here; the digest itself is what the replay ties to
+// the quoted PCR 7. nullopt: the log has no such event. "bad_event_log": the digest does not
+// cover the data, the data is malformed, or the variable is measured twice.
+Result<std::optional<bool>> secure_boot_enabled(const EventLog& log, std::uint16_t bank);
+
+// Check "<prefix>.secure_boot": Secure Boot was enabled, read from a bank whose replayed PCR 7
+// equals the PCR 7 of a verified quote.
+void check_secure_boot(const EventLog& log, const std::vector<const Quote*>& verified,
+                       const std::string& prefix, Verdict& v);
 
 // "EV_POST_CODE", "EV_EFI_VARIABLE_DRIVER_CONFIG", ... or "0x...." when not a known type.
 std::string event_type_name(std::uint32_t type);
