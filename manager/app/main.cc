@@ -148,7 +148,7 @@ int main(int argc, char** argv) {
                  "AMD CRL (DER or PEM) the chain must not be revoked in (with --verify); repeat")
       ->take_all();
   at->add_flag("--require-event-log", attest.require_event_log,
-               "with --verify: fail vTPM evidence that carries no firmware event log");
+               "with --verify: fail evidence that carries no firmware event log");
   at->add_option("--expect-agent-key", attest.expect_agent_key,
                  "the agent's CURVE public key file the attested key must equal (default: the "
                  "single --curve-agent-key)");

@@ -211,6 +211,11 @@ TEST(Evidence, PolicyRequiringSecureBoot) {
   EXPECT_TRUE(passed(v, "vtpm.event_log.secure_boot"));
   v = verify_evidence(make("vtpm", false), f.opt);  // no log at all
   EXPECT_EQ(first_failure(v), "vtpm.event_log.secure_boot");
+  v = verify_evidence(make("snp", false), f.opt);  // no vTPM, hence no log either
+  EXPECT_TRUE(failed(v, "vtpm.event_log.secure_boot")) << render_text(v);
+  f.policy.require_secure_boot = false;
+  f.opt.require_event_log = true;
+  EXPECT_TRUE(failed(verify_evidence(make("snp", false), f.opt), "vtpm.event_log"));
   // The policy form that asks for it; unknown keys there are errors.
   auto p = policy::parse_policy(
       R"({"format": "cocos-verifier/policy/v1", "event_log": {"secure_boot": true}})");

@@ -22,18 +22,19 @@ int cmd_show(const ShowArgs& a, const Io& io) {
     for (auto& w : rep->warnings) f.emplace_back("warning", w);
   } else {
     auto ev = evidence::decode_evidence(*file);
-    auto log = ev ? Result<vtpm::EventLog>(make_error("unused", "")) : vtpm::parse_event_log(*file);
     if (ev) {
       kind = "evidence";
       f = describe_evidence(*ev);
-    } else if (log) {
+    } else {
+      auto log = vtpm::parse_event_log(*file);
+      if (!log) {
+        return unusable(
+            io, make_error("bad_input", "neither a report (" + rep.error().message +
+                                            ") nor evidence (" + ev.error().message +
+                                            ") nor an event log (" + log.error().message + ")"));
+      }
       kind = "event-log";
       f = describe_event_log(*log);
-    } else {
-      return unusable(
-          io, make_error("bad_input", "neither a report (" + rep.error().message +
-                                          ") nor evidence (" + ev.error().message +
-                                          ") nor an event log (" + log.error().message + ")"));
     }
   }
   if (a.json) {

@@ -137,9 +137,9 @@ Verdict verify_evidence(const EvidenceInput& ev, const EvidenceOptions& opt) {
     } else {
       v.skip("policy.pcr", "expected PCR values", "the policy lists no PCR values");
     }
-    check_log(ev, verified, opt.require_event_log, opt.policy && opt.policy->require_secure_boot,
-              v);
   }
+  // Also for snp evidence: it has no vTPM and so no log, which a requirement must not overlook.
+  check_log(ev, verified, opt.require_event_log, opt.policy && opt.policy->require_secure_boot, v);
 
   // SNP.
   if (has_snp) {
