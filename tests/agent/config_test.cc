@@ -45,6 +45,33 @@ TEST(Config, BadValuesNameTheirSource) {
   ASSERT_FALSE(u.ok());
 }
 
+TEST(Config, ByteCountsTakeBinarySuffixes) {
+  auto c = parse({"--run-memory-max", "4G", "--run-file-size-max", "512Ki", "--max-upload-bytes",
+                  "3tib", "--unpack-max-bytes", "123"},
+                 {{"COCOS_RUN_OPEN_FILES_MAX", "256"}, {"COCOS_RUN_PROCESSES_MAX", "64"}});
+  ASSERT_TRUE(c.ok()) << c.error().to_string();
+  EXPECT_EQ(c->config.run_memory_max, 4ull << 30);
+  EXPECT_EQ(c->config.run_file_size_max, 512ull << 10);
+  EXPECT_EQ(c->config.max_upload_bytes, 3ull << 40);
+  EXPECT_EQ(c->config.unpack_max_bytes, 123u);
+  EXPECT_EQ(c->config.run_open_files_max, 256u);
+  EXPECT_EQ(c->config.run_processes_max, 64u);
+  // Off unless asked for.
+  auto d = parse({}, {});
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->config.run_memory_max, 0u);
+  EXPECT_EQ(d->config.run_file_size_max, 0u);
+
+  for (const char* bad : {"4X", "G", "-1", "4 G", "4GB", "99999999999T", ""}) {
+    auto e = parse({"--run-memory-max", bad}, {});
+    ASSERT_FALSE(e.ok()) << bad;
+    EXPECT_EQ(e.error().code, "bad_config");
+    EXPECT_NE(e.error().message.find("run-memory-max"), std::string::npos) << e.error().message;
+  }
+  auto zero = parse({"--max-upload-bytes", "0K"}, {});  // below its minimum of 1
+  ASSERT_FALSE(zero.ok());
+}
+
 TEST(Config, UnknownFileKeyIsAnError) {
   testing::TempDir dir;
   const std::string file = dir.path() + "/agent.conf";

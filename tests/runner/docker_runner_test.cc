@@ -55,7 +55,7 @@ class DockerRunner : public ::testing::Test {
     archive_ = *dir_ / "image.tar";
     std::string script =
         "set -e; mkdir -p " + root + "/bin " + root + "/tmp " + root + "/etc; cp /bin/busybox " +
-        root + "/bin/busybox; for a in sh echo cat wc sleep ls; do ln -s busybox " + root +
+        root + "/bin/busybox; for a in sh echo cat wc sleep ls head; do ln -s busybox " + root +
         "/bin/$a; done; echo 'root:x:0:0:root:/:/bin/sh' > " + root + "/etc/passwd; tar -C " +
         root + " -cf " + *dir_ / "rootfs.tar" + " .; podman import -q " + *dir_ / "rootfs.tar" +
         " " + tag_ + " >/dev/null; podman save -q --format docker-archive -o " + archive_ + " " +
@@ -145,6 +145,36 @@ TEST_F(DockerRunner, TimeoutKillsAndRemovesTheContainer) {
   EXPECT_TRUE(r->timed_out) << r->reason << "\n" << c.dump();
   EXPECT_EQ(containers_named("timeout"), "") << c.dump();
   EXPECT_FALSE(image_exists());
+}
+
+// The engine's own limits: memory and pids as the container's cgroup (v1 or v2 paths),
+// open files and file size as rlimits (the write past it fails: runc leaves SIGXFSZ ignored, so
+// the writer sees EFBIG rather than the signal), and the OOM killer's first pick.
+TEST_F(DockerRunner, LimitsReachTheContainer) {
+  RunnerConfig cfg = config();
+  cfg.limits.memory_bytes = 64ull << 20;
+  cfg.limits.max_processes = 50;
+  cfg.limits.open_files = 64;
+  cfg.limits.file_size_bytes = 4096;
+  const std::string script =
+      "cat /proc/self/oom_score_adj; ulimit -n; "
+      "cat /sys/fs/cgroup/memory.max 2>/dev/null || cat "
+      "/sys/fs/cgroup/memory/memory.limit_in_bytes; "
+      "cat /sys/fs/cgroup/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids/pids.max; "
+      "exec head -c 100000 /dev/zero > \"$RESULTS_DIR/big\"";
+  Collector c;
+  auto r = Runner(cfg).run(spec("limits", {"/bin/sh", "-c", script}), c.sink(), {});
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_FALSE(r->success) << c.dump();
+  EXPECT_TRUE(r->exited) << r->reason;
+  std::vector<std::string> out;
+  for (const auto& l : c.lines()) {
+    if (l.stream == Stream::kStdout) out.push_back(l.text);
+  }
+  EXPECT_EQ(out, (std::vector<std::string>{"1000", "64", std::to_string(64ull << 20), "50"}))
+      << c.dump();
+  EXPECT_LE(std::filesystem::file_size(ws_.results + "/big"), 4096u);
+  EXPECT_EQ(containers_named("limits"), "");
 }
 
 TEST_F(DockerRunner, ABadImageArchiveFailsTheLoadStep) {

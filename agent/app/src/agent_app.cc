@@ -62,6 +62,24 @@ Status AgentApp::init(int signal_fd) {
         config_.run_cgroup,
         config_.run_cgroup == "off" ? "off" : "no writable cgroup v2 directory");
   }
+  {
+    const runner::RunLimits& l = rc.limits;
+    auto show = [](std::uint64_t v, const char* unit) {
+      return v == 0 ? std::string("none") : std::to_string(v) + unit;
+    };
+    spdlog::info(
+        "algorithm limits: memory {}, file size {}, open files {}, processes {} (per "
+        "process); oom_score_adj {}",
+        show(l.memory_bytes, " B"), show(l.file_size_bytes, " B"), show(l.open_files, ""),
+        show(l.max_processes, ""),
+        rc.oom_score_adj ? std::to_string(*rc.oom_score_adj) : std::string("inherited"));
+  }
+  if (config_.run_processes_max != 0 && config_.algorithm_uid == 0) {
+    // The kernel counts RLIMIT_NPROC per user and does not apply it to root.
+    spdlog::warn(
+        "run-processes-max applies to docker runs only: bin/python/wasm algorithms run as root "
+        "(set --algorithm-uid)");
+  }
   runs_ = std::make_unique<RunWorker>(rc, *queue_);
 
   // Bus. The I/O thread first: libzmq starts it with the first socket.

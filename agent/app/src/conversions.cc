@@ -32,6 +32,10 @@ runner::RunnerConfig runner_config(const AgentConfig& c) {
   r.engine = c.container_engine;
   r.containers_conf = c.containers_conf;
   r.wasm_command = split_words(c.wasm_runtime);
+  r.limits.memory_bytes = c.run_memory_max;
+  r.limits.file_size_bytes = c.run_file_size_max;
+  r.limits.max_processes = c.run_processes_max;
+  r.limits.open_files = c.run_open_files_max;
   if (c.algorithm_uid != 0) {
     r.uid = c.algorithm_uid;
     r.gid = c.algorithm_gid != 0 ? c.algorithm_gid : c.algorithm_uid;

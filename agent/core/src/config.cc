@@ -51,6 +51,45 @@ OptionDef uint_opt(std::string name, std::string help, T AgentConfig::*field, st
           }};
 }
 
+// A byte count: digits with an optional binary suffix K, M, G or T (also Ki/KiB, ...; any
+// case): "4G" = 4 * 2^30.
+std::optional<std::string> parse_bytes(const std::string& v, std::uint64_t* out, std::uint64_t min,
+                                       std::uint64_t max) {
+  std::uint64_t x = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+  if (ec != std::errc() || p == v.data()) return "not a byte count (digits, then K, M, G or T)";
+  std::string unit(p, v.data() + v.size());
+  for (char& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (unit.size() > 1 && (unit.substr(1) == "I" || unit.substr(1) == "IB")) unit.resize(1);
+  int shift = 0;
+  if (unit == "K")
+    shift = 10;
+  else if (unit == "M")
+    shift = 20;
+  else if (unit == "G")
+    shift = 30;
+  else if (unit == "T")
+    shift = 40;
+  else if (!unit.empty())
+    return "unknown unit '" + std::string(p, v.data() + v.size()) + "' (K, M, G or T)";
+  if (shift > 0 && x > (UINT64_MAX >> shift)) return "too large";
+  x <<= shift;
+  if (x < min || x > max) {
+    return "must be between " + std::to_string(min) + " and " + std::to_string(max) + " bytes";
+  }
+  *out = x;
+  return std::nullopt;
+}
+
+OptionDef bytes_opt(std::string name, std::string help, std::uint64_t AgentConfig::*field,
+                    std::uint64_t min, std::uint64_t max) {
+  return {std::move(name), std::move(help),
+          [field](const AgentConfig& c) { return std::to_string(c.*field); },
+          [field, min, max](AgentConfig& c, const std::string& v) {
+            return parse_bytes(v, &(c.*field), min, max);
+          }};
+}
+
 OptionDef secs_opt(std::string name, std::string help, std::chrono::seconds AgentConfig::*field,
                    std::uint64_t min, std::uint64_t max) {
   return {std::move(name), std::move(help),
@@ -104,10 +143,10 @@ std::vector<OptionDef> option_table() {
       uint_opt("chunk-size", "upload chunk size offered to senders (bytes)", &C::chunk_size, 4096,
                64ULL << 20),
       uint_opt("upload-credits", "upload chunks allowed in flight", &C::upload_credits, 1, 1024),
-      uint_opt("max-upload-bytes", "largest accepted algorithm or dataset", &C::max_upload_bytes, 1,
-               UINT64_MAX),
-      uint_opt("unpack-max-bytes", "total size limit when unpacking a zipped dataset",
-               &C::unpack_max_bytes, 1, UINT64_MAX),
+      bytes_opt("max-upload-bytes", "largest accepted algorithm or dataset (bytes; K/M/G/T)",
+                &C::max_upload_bytes, 1, UINT64_MAX),
+      bytes_opt("unpack-max-bytes", "total size limit when unpacking a zipped dataset",
+                &C::unpack_max_bytes, 1, UINT64_MAX),
       uint_opt("unpack-max-files", "entry count limit when unpacking a zipped dataset",
                &C::unpack_max_files, 1, UINT64_MAX),
       secs_opt("default-timeout", "run timeout in seconds when the manifest sets none",
@@ -130,6 +169,18 @@ std::vector<OptionDef> option_table() {
                &C::algorithm_uid, 0, UINT32_MAX),
       uint_opt("algorithm-gid", "group of --algorithm-uid (0: the same number as the uid)",
                &C::algorithm_gid, 0, UINT32_MAX),
+      bytes_opt("run-memory-max",
+                "memory of each algorithm process (bin/python: address space; wasm: linear "
+                "memory; docker: the container), e.g. 4G (0: no limit)",
+                &C::run_memory_max, 0, UINT64_MAX),
+      bytes_opt("run-file-size-max", "largest file an algorithm may write, e.g. 10G (0: no limit)",
+                &C::run_file_size_max, 0, UINT64_MAX),
+      uint_opt("run-processes-max",
+               "processes of the algorithm's user (needs --algorithm-uid; docker: the "
+               "container's pids limit) (0: no limit)",
+               &C::run_processes_max, 0, UINT32_MAX),
+      uint_opt("run-open-files-max", "open files of each algorithm process (0: no limit)",
+               &C::run_open_files_max, 0, 1ULL << 30),
       uint_opt("max-log-line", "algorithm output lines are cut to this many bytes",
                &C::max_log_line, 64, 1 << 20),
       uint_opt("max-log-lines-per-sec", "algorithm output lines forwarded per second",

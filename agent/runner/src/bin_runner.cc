@@ -14,15 +14,11 @@ Result<RunOutcome> run_bin(const RunnerConfig& config, const RunSpec& spec, cons
   if (::chmod(spec.algorithm.c_str(), 0755) != 0) {
     return make_error("io_error", "chmod " + spec.algorithm + ": " + std::strerror(errno));
   }
-  ProcessSpec p;
+  ProcessSpec p = algorithm_process(
+      config, algorithm_env(config, spec.datasets_dir, spec.results_dir, {"HOME=" + spec.work_dir}),
+      spec.work_dir);
   p.argv.push_back(spec.algorithm);
   p.argv.insert(p.argv.end(), spec.args.begin(), spec.args.end());
-  p.env = algorithm_env(config, spec.datasets_dir, spec.results_dir, {"HOME=" + spec.work_dir});
-  p.cwd = spec.work_dir;
-  p.limits = spec.limits;
-  p.uid = config.uid;
-  p.cgroup_parent = config.cgroup_parent;
-  p.gid = config.gid;
   auto st = run_process(p, sink, algorithm_wait(config, spec, std::move(stop)));
   if (!st) {
     // The algorithm itself could not be executed (bad format, ...): a failed run, not an

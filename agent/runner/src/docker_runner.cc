@@ -4,6 +4,7 @@
 // podman's compat API reports 0 for `run --rm`, so no --rm is used at all.
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <random>
@@ -15,6 +16,10 @@
 namespace cocos::runner::detail {
 
 namespace {
+
+// What a container gets when we must name its nofile/nproc rlimits ourselves (see run below).
+constexpr std::uint64_t kContainerOpenFiles = 1024;
+constexpr std::uint64_t kContainerProcesses = 4096;
 
 std::string container_name(const std::string& computation_id) {
   std::string safe;
@@ -130,10 +135,29 @@ Result<RunOutcome> run_docker(const RunnerConfig& config, const RunSpec& spec, c
   ProcessSpec run = base;
   run.argv = {engine, "run", "--name", name, "--pull=never"};
   if (!spec.network) run.argv.insert(run.argv.end(), {"--network", "none"});
-  if (spec.memory_bytes > 0)
-    run.argv.push_back("--memory=" + std::to_string(spec.memory_bytes) + "b");
-  if (spec.limits.max_processes > 0) {
-    run.argv.push_back("--pids-limit=" + std::to_string(spec.limits.max_processes));
+  const RunLimits& lim = config.limits;
+  if (config.oom_score_adj) {
+    run.argv.push_back("--oom-score-adj=" + std::to_string(*config.oom_score_adj));
+  }
+  if (lim.memory_bytes > 0) {
+    const std::string b = std::to_string(lim.memory_bytes) + "b";
+    run.argv.insert(run.argv.end(), {"--memory=" + b, "--memory-swap=" + b});
+  }
+  if (lim.max_processes > 0) {
+    run.argv.push_back("--pids-limit=" + std::to_string(lim.max_processes));
+  }
+  if (lim.file_size_bytes > 0 || lim.open_files > 0) {
+    // One --ulimit replaces podman's default list (containers.conf default_ulimits) instead of
+    // adding to it, and its built-in nofile/nproc can be more than the runtime may grant (no
+    // CAP_SYS_RESOURCE): name nofile and nproc too, with the conventional container defaults
+    // (those of our containers.conf) unless the operator set them.
+    auto ulimit = [&run](const char* name, std::uint64_t v) {
+      const std::string n = std::to_string(v);
+      run.argv.push_back(std::string("--ulimit=") + name + "=" + n + ":" + n);
+    };
+    if (lim.file_size_bytes > 0) ulimit("fsize", lim.file_size_bytes);
+    ulimit("nofile", lim.open_files > 0 ? lim.open_files : kContainerOpenFiles);
+    ulimit("nproc", lim.max_processes > 0 ? lim.max_processes : kContainerProcesses);
   }
   run.argv.insert(run.argv.end(), config.container_args.begin(), config.container_args.end());
   run.argv.insert(run.argv.end(),

@@ -38,9 +38,9 @@ struct ChildFailure {
   int step;
   int err;
 };
-constexpr std::array<const char*, 11> kStepNames = {
-    "setpgid", "dup2",         "chdir", "setrlimit", "setgroups",  "setgid",
-    "setuid",  "no_new_privs", "exec",  "signals",   "join cgroup"};
+constexpr std::array<const char*, 12> kStepNames = {
+    "setpgid", "dup2",         "chdir", "setrlimit", "setgroups",   "setgid",
+    "setuid",  "no_new_privs", "exec",  "signals",   "join cgroup", "oom_score_adj"};
 
 [[noreturn]] void child_fail(int fd, int step) {
   ChildFailure f{step, errno};
@@ -113,8 +113,12 @@ std::string ExitStatus::describe() const {
     s = "exit code " + std::to_string(code);
   } else {
     const char* name = ::sigabbrev_np(signal);
+    // The signals the kernel sends when an rlimit is exceeded say which limit it was.
+    const char* why = signal == SIGXFSZ   ? ": file size limit reached"
+                      : signal == SIGXCPU ? ": CPU time limit reached"
+                                          : "";
     s = "killed by signal " + std::to_string(signal) +
-        (name ? std::string(" (SIG") + name + ")" : "");
+        (name ? std::string(" (SIG") + name + why + ")" : "");
   }
   if (timed_out) s += " after timeout";
   if (stopped) s += " on stop request";
@@ -185,6 +189,7 @@ Result<Process> Process::spawn(const ProcessSpec& spec) {
   envp.push_back(nullptr);
   std::vector<PlannedLimit> limits = plan_limits(spec.limits);
   const char* cwd = spec.cwd.empty() ? nullptr : spec.cwd.c_str();
+  const std::string oom_adj = spec.oom_score_adj ? std::to_string(*spec.oom_score_adj) : "";
 
   auto state = std::make_unique<State>();
   if (!spec.cgroup_parent.empty()) {
@@ -227,6 +232,12 @@ Result<Process> Process::spawn(const ProcessSpec& spec) {
       child_fail(rep, 1);
     }
     if (cwd != nullptr && ::chdir(cwd) != 0) child_fail(rep, 2);
+    if (!oom_adj.empty()) {  // before the privilege drop: the file belongs to root
+      const int fd = ::open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+      const auto len = static_cast<ssize_t>(oom_adj.size());
+      if (fd < 0 || ::write(fd, oom_adj.data(), oom_adj.size()) != len) child_fail(rep, 11);
+      ::close(fd);
+    }
     for (const auto& l : limits) {
       if (::setrlimit(static_cast<__rlimit_resource>(l.resource), &l.value) != 0) {
         child_fail(rep, 3);

@@ -39,12 +39,10 @@ Result<RunOutcome> run_python(const RunnerConfig& config, const RunSpec& spec, c
   std::vector<std::string> extra = {"HOME=" + spec.work_dir,           "PYTHONUNBUFFERED=1",
                                     "PYTHONDONTWRITEBYTECODE=1",       "PIP_NO_CACHE_DIR=1",
                                     "PIP_DISABLE_PIP_VERSION_CHECK=1", "PIP_NO_INPUT=1"};
-  ProcessSpec base;
-  base.env = algorithm_env(config, spec.datasets_dir, spec.results_dir, extra);
-  base.cwd = spec.work_dir;
-  base.uid = config.uid;
-  base.cgroup_parent = config.cgroup_parent;
-  base.gid = config.gid;
+  // venv and pip run with the algorithm's user and limits too: pip builds what the
+  // requirements name, which is the algorithm owner's code as much as the script is.
+  ProcessSpec base = algorithm_process(
+      config, algorithm_env(config, spec.datasets_dir, spec.results_dir, extra), spec.work_dir);
 
   ProcessSpec mk = base;
   // ensurepip is by far the slowest part of a venv (seconds to tens of seconds); the base
@@ -81,7 +79,6 @@ Result<RunOutcome> run_python(const RunnerConfig& config, const RunSpec& spec, c
   for (auto& e : run.env) {
     if (e.rfind("PATH=", 0) == 0) e = "PATH=" + venv + "/bin:" + e.substr(5);
   }
-  run.limits = spec.limits;
   auto st = run_process(run, sink, algorithm_wait(config, spec, std::move(stop)));
   if (!st) return failed_outcome("cannot start the script: " + st.error().message);
   return to_outcome(*st);

@@ -32,6 +32,28 @@ std::vector<std::string> tool_env(const std::vector<std::string>& overrides) {
   return env;
 }
 
+ProcessLimits process_limits(const RunLimits& limits, bool address_space) {
+  ProcessLimits l;
+  if (address_space) l.address_space_bytes = limits.memory_bytes;
+  l.file_size_bytes = limits.file_size_bytes;
+  l.max_processes = limits.max_processes;
+  l.open_files = limits.open_files;
+  return l;
+}
+
+ProcessSpec algorithm_process(const RunnerConfig& config, std::vector<std::string> env,
+                              const std::string& cwd, bool address_space) {
+  ProcessSpec p;
+  p.env = std::move(env);
+  p.cwd = cwd;
+  p.limits = process_limits(config.limits, address_space);
+  p.uid = config.uid;
+  p.gid = config.gid;
+  p.cgroup_parent = config.cgroup_parent;
+  p.oom_score_adj = config.oom_score_adj;
+  return p;
+}
+
 Result<ExitStatus> run_process(const ProcessSpec& spec, const LogSink& sink,
                                const WaitOptions& options) {
   auto p = Process::spawn(spec);

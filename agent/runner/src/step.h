@@ -18,6 +18,15 @@ std::vector<std::string> algorithm_env(const RunnerConfig& config, const std::st
 // (the container engine), never for algorithms.
 std::vector<std::string> tool_env(const std::vector<std::string>& overrides = {});
 
+// The rlimits of an algorithm process (`address_space`: whether the memory limit becomes
+// RLIMIT_AS; not for a runtime that reserves address space it never uses, like V8).
+ProcessLimits process_limits(const RunLimits& limits, bool address_space);
+
+// A ProcessSpec with what every algorithm process shares: environment, cwd, user, cgroup,
+// rlimits and oom_score_adj.
+ProcessSpec algorithm_process(const RunnerConfig& config, std::vector<std::string> env,
+                              const std::string& cwd, bool address_space = true);
+
 // Runs a process to the end. Output goes to `sink` unchanged.
 Result<ExitStatus> run_process(const ProcessSpec& spec, const LogSink& sink,
                                const WaitOptions& options);

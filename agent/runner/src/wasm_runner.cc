@@ -2,6 +2,8 @@
 // is copied next to the programs at build time, see CMakeLists.txt).
 #include <sys/stat.h>
 
+#include <algorithm>
+
 #include "runners.h"
 #include "step.h"
 
@@ -10,12 +12,27 @@ namespace cocos::runner::detail {
 Result<RunOutcome> run_wasm(const RunnerConfig& config, const RunSpec& spec, const LogSink& sink,
                             std::stop_token stop) {
   std::vector<std::string> tmpl = config.wasm_command;
-  if (tmpl.empty()) {
+  const bool default_runtime = tmpl.empty();
+  if (default_runtime) {
     tmpl = {"node", "--no-warnings", "{script}", "{module}", "{datasets}", "{results}", "{args}"};
+    // The guest's memory, in whole 64 KiB pages (at least one): memory.grow beyond it fails
+    // and a module declaring more does not instantiate.
+    if (const std::uint64_t m = config.limits.memory_bytes; m > 0) {
+      tmpl.insert(tmpl.begin() + 1,
+                  "--wasm-max-mem-pages=" + std::to_string(std::max<std::uint64_t>(1, m >> 16)));
+    }
+  } else if (config.limits.memory_bytes > 0 && sink) {
+    sink(LogLine{Stream::kAgent,
+                 "memory limit not applied: a custom WASI runtime (--wasm-runtime) gets no "
+                 "memory limit from the agent",
+                 false, 0});
   }
   std::string script =
       config.wasi_script.empty() ? executable_dir() + "/run-wasi.mjs" : config.wasi_script;
-  ProcessSpec p;
+  // V8 reserves address space for every wasm memory up front: RLIMIT_AS would break it.
+  ProcessSpec p = algorithm_process(
+      config, algorithm_env(config, spec.datasets_dir, spec.results_dir, {"HOME=" + spec.work_dir}),
+      spec.work_dir, /*address_space=*/false);
   for (const std::string& t : tmpl) {
     if (t == "{args}") {
       p.argv.insert(p.argv.end(), spec.args.begin(), spec.args.end());
@@ -40,12 +57,6 @@ Result<RunOutcome> run_wasm(const RunnerConfig& config, const RunSpec& spec, con
     subst("{results}", spec.results_dir);
     p.argv.push_back(std::move(v));
   }
-  p.env = algorithm_env(config, spec.datasets_dir, spec.results_dir, {"HOME=" + spec.work_dir});
-  p.cwd = spec.work_dir;
-  p.limits = spec.limits;
-  p.uid = config.uid;
-  p.cgroup_parent = config.cgroup_parent;
-  p.gid = config.gid;
   auto st = run_process(p, sink, algorithm_wait(config, spec, std::move(stop)));
   if (!st) return st.take_error();  // the runtime itself is missing: not the algorithm's fault
   return to_outcome(*st);

@@ -4,7 +4,8 @@
 // always killed and reaped when the owner lets go.
 //
 // In the child, before exec: new process group; signal mask and dispositions reset; stdin from
-// /dev/null; chdir; rlimits (only ever LOWERED: root here lacks CAP_SYS_RESOURCE, so a limit
+// /dev/null; chdir; oom_score_adj (only ever raised, which needs no privilege); rlimits (only
+// ever LOWERED: root here lacks CAP_SYS_RESOURCE, so a limit
 // above the current hard limit is clamped to it); optional setgid/setgroups/setuid to an
 // unprivileged user; PR_SET_NO_NEW_PRIVS; PR_SET_PDEATHSIG=SIGKILL (the child dies with the
 // agent); every fd above 2 closed on exec. RLIMIT_NPROC is not enforced for root; it bites
@@ -48,6 +49,10 @@ struct ProcessSpec {
   std::optional<uid_t> uid;  // drop to this user (supplementary groups cleared)
   std::optional<gid_t> gid;
   std::string cgroup_parent;  // a cgroup v2 directory for the run's own cgroup ("": none)
+  // Written to /proc/self/oom_score_adj before exec (-1000..1000; nullopt: inherited). A high
+  // value makes the kernel's OOM killer pick this process (and what it forks, which inherits
+  // it) before anything else: an algorithm that exhausts memory dies, not the agent.
+  std::optional<int> oom_score_adj;
 };
 
 struct WaitOptions {
@@ -68,7 +73,9 @@ struct ExitStatus {
   std::uint64_t dropped_stderr = 0;
   std::uint64_t split_lines = 0;
   bool success() const { return exited && code == 0 && !timed_out && !stopped; }
-  std::string describe() const;  // "exit code 3", "killed by signal 9 (timeout)", ...
+  // "exit code 3", "killed by signal 9 (SIGKILL) after timeout", "killed by signal 25
+  // (SIGXFSZ: file size limit reached)", ...
+  std::string describe() const;
 };
 
 class Process {

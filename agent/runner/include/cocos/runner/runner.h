@@ -14,8 +14,10 @@
 //          <args>`; the venv is removed afterwards.
 //  docker: `<engine> load -i <algorithm>` (docker-archive or OCI archive; exactly one image);
 //          `<engine> run --name <unique> --pull=never --network none (unless spec.network)
-//          [--memory N] [--pids-limit N] <container_args> -v datasets:<c_datasets>:ro
-//          -v results:<c_results> -e DATASETS_DIR=.. -e RESULTS_DIR=.. <image> <args>` without
+//          --oom-score-adj N [--memory N --memory-swap N] [--pids-limit N] [--ulimit fsize=N:N
+//          --ulimit nofile=N:N --ulimit nproc=N:N (1024 and 4096 unless set)] <container_args> -v
+//          datasets:<c_datasets>:ro -v results:<c_results> -e DATASETS_DIR=.. -e RESULTS_DIR=..
+//          <image> <args>` without
 //          --rm (docker's CLI against podman returns 0 with --rm), then the exit code is read
 //          with `inspect`; the container and the image are removed afterwards, also on timeout
 //          and stop. CONTAINERS_CONF is set for podman (see containers.conf next to this file).
@@ -55,9 +57,25 @@ struct RunSpec {
   std::string results_dir;          // must exist; what the algorithm writes here is the result
   std::string requirements;         // python only; empty: none
   std::chrono::seconds timeout{0};  // the algorithm's run time; 0: none
-  ProcessLimits limits;  // bin/python/wasm: rlimits; docker: max_processes -> --pids-limit
-  std::uint64_t memory_bytes = 0;  // docker --memory; 0: none
-  bool network = false;            // docker: default network instead of --network none
+  bool network = false;             // docker: default network instead of --network none
+};
+
+// What one algorithm may use, set by the agent's operator (--run-*-max). Each is off when 0.
+// bin/python (every process, setup steps included) and wasm's runtime get them as rlimits of
+// each process; docker as the engine's own limits.
+struct RunLimits {
+  // bin/python: RLIMIT_AS (address space, so threads' stacks and arenas count too); wasm with
+  // the default runtime: each linear memory, in whole 64 KiB pages (node
+  // --wasm-max-mem-pages; RLIMIT_AS would break V8, which reserves far more address space
+  // than it uses); a custom wasm_command: not applied (the run says so); docker: --memory
+  // with --memory-swap equal to it (no swap beyond it).
+  std::uint64_t memory_bytes = 0;
+  // Largest file the algorithm may write: RLIMIT_FSIZE (SIGXFSZ beyond it); docker --ulimit.
+  std::uint64_t file_size_bytes = 0;
+  // RLIMIT_NPROC: counted per user and not enforced for root, so it bites only with
+  // RunnerConfig::uid set; docker --pids-limit (always).
+  std::uint64_t max_processes = 0;
+  std::uint64_t open_files = 0;  // RLIMIT_NOFILE; docker --ulimit nofile
 };
 
 struct RunOutcome {
@@ -78,6 +96,10 @@ struct RunnerConfig {
       "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8"};
   std::optional<uid_t> uid;  // run bin/python/wasm algorithms as this user
   std::optional<gid_t> gid;
+  RunLimits limits;
+  // oom_score_adj of every algorithm process (bin/python/wasm, and docker's container): the
+  // kernel's OOM killer takes the algorithm first, never the agent. nullopt: inherited.
+  std::optional<int> oom_score_adj = 1000;
   // bin/python/wasm processes each get a cgroup of their own under this cgroup v2 directory, so
   // that nothing they start outlives the run ("": process group only; own_writable_cgroup()).
   // Not for docker: the engine puts containers in cgroups of its own.

@@ -47,13 +47,19 @@ struct AgentConfig {
   std::string container_engine = "podman";
   std::string containers_conf;
   std::string wasm_runtime;
-  // Least privilege: run bin/python/wasm algorithms as this user/group (0 = the agent's own).
-  // The computation's directory is handed to that user for the run; the agent's own files
-  // (state.json, the journal, keys) stay out of its reach.
   // cgroup v2 directory under which each bin/python/wasm run gets a cgroup of its own, so a
   // process that leaves the process group (setsid) is still killed: "auto" (the agent's own
   // cgroup when it is writable), "off", or a directory.
   std::string run_cgroup = "auto";
+  // What an algorithm may use (0: no limit); see runner::RunLimits for how each type applies
+  // them. Every algorithm process also gets oom_score_adj 1000 (the OOM killer's first pick).
+  std::uint64_t run_memory_max = 0;
+  std::uint64_t run_file_size_max = 0;
+  std::uint64_t run_processes_max = 0;
+  std::uint64_t run_open_files_max = 0;
+  // Least privilege: run bin/python/wasm algorithms as this user/group (0 = the agent's own).
+  // The computation's directory is handed to that user for the run; the agent's own files
+  // (state.json, the journal, keys) stay out of its reach.
   std::uint32_t algorithm_uid = 0;
   std::uint32_t algorithm_gid = 0;
   std::size_t max_log_line = 4096;
