@@ -15,32 +15,6 @@
 namespace cocos::test {
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl =
-        (std::filesystem::temp_directory_path() / "cocos-verifier-test-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data()) ? tmpl : "";
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  std::string write(const std::string& name, std::string_view data) const {
-    const std::string p = path_ + "/" + name;
-    std::ofstream(p, std::ios::binary)
-        .write(data.data(), static_cast<std::streamsize>(data.size()));
-    return p;
-  }
-  std::string write(const std::string& name, const Bytes& b) const {
-    return write(name, std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
 CliRun run(const std::string& args, bool with_err = false) {
   return run_verifier(args, with_err);
 }

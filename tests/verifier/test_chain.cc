@@ -136,10 +136,18 @@ Bytes der_of(X509* x) {
   return out;
 }
 
-TestChain build_chain(bool turin) {
+// `vlek_under`: build a VLEK chain under that chain's ARK instead of a VCEK chain.
+TestChain build_chain(bool turin, const TestChain* vlek_under = nullptr) {
   TestChain c;
   c.turin = turin;
-  PkeyPtr ark = gen("RSA", nullptr), ask = gen("RSA", nullptr);
+  c.vlek = vlek_under != nullptr;
+  PkeyPtr ark, ask = gen("RSA", nullptr);
+  if (vlek_under) {
+    ark.reset(EVP_PKEY_dup(vlek_under->ark_key.get()));
+    check(ark != nullptr, "EVP_PKEY_dup");
+  } else {
+    ark = gen("RSA", nullptr);
+  }
   c.vcek_key = gen("EC", "P-384");
   c.chip_id.assign(64, 0);
   for (int i = 0; i < (turin ? 8 : 64); ++i) c.chip_id[i] = static_cast<std::uint8_t>(0xA0 + i);
@@ -147,9 +155,10 @@ TestChain build_chain(bool turin) {
   c.tcb = turin ? 0x5200000004010101ULL : 0xD50E000000000003ULL;
   X509Ptr ark_cert = make_cert("ARK-Test", "ARK-Test", ark.get(), true);
   sign_pss(ark_cert.get(), ark.get());
-  X509Ptr ask_cert = make_cert("SEV-Test", "ARK-Test", ask.get(), true);
+  const std::string ask_cn = c.vlek ? "SEV-VLEK-Test" : "SEV-Test";
+  X509Ptr ask_cert = make_cert(ask_cn, "ARK-Test", ask.get(), true);
   sign_pss(ask_cert.get(), ark.get());
-  X509Ptr vcek = make_cert("SEV-VCEK", "SEV-Test", c.vcek_key.get(), false);
+  X509Ptr vcek = make_cert(c.vlek ? "SEV-VLEK" : "SEV-VCEK", ask_cn, c.vcek_key.get(), false);
   const std::string p = "1.3.6.1.4.1.3704.1.";
   add_ext(vcek.get(), p + "1", der_int(turin ? 1 : 0));
   add_ext(vcek.get(), p + "2", der_ia5(turin ? "Turin" : "Milan-B0"));
@@ -158,10 +167,14 @@ TestChain build_chain(bool turin) {
   add_ext(vcek.get(), p + "3.3", der_int(turin ? 4 : 14));
   add_ext(vcek.get(), p + "3.8", der_int(turin ? 82 : 213));
   if (turin) add_ext(vcek.get(), p + "3.9", der_int(1));
-  add_ext(vcek.get(), p + "4",
-          der_octets(Bytes(c.chip_id.begin(), c.chip_id.begin() + (turin ? 8 : 64))));
+  if (c.vlek) {  // a VLEK names the cloud provider it was issued to, not a chip
+    add_ext(vcek.get(), p + "5", der_ia5("cocos-test-csp"));
+  } else {
+    add_ext(vcek.get(), p + "4",
+            der_octets(Bytes(c.chip_id.begin(), c.chip_id.begin() + (turin ? 8 : 64))));
+  }
   sign_pss(vcek.get(), ask.get());
-  c.ark_der = der_of(ark_cert.get());
+  c.ark_der = vlek_under ? vlek_under->ark_der : der_of(ark_cert.get());
   c.ask_der = der_of(ask_cert.get());
   c.vcek_der = der_of(vcek.get());
   c.ark_pem =
@@ -219,6 +232,11 @@ const TestChain& test_chain() {
   return c;
 }
 
+const TestChain& test_chain_vlek() {
+  static const TestChain c = build_chain(false, &test_chain());
+  return c;
+}
+
 const TestChain& test_chain_turin() {
   static const TestChain c = build_chain(true);
   return c;
@@ -235,6 +253,7 @@ Bytes make_report(const Bytes& report_data64, const Bytes& measurement48, const 
   le(0x34, 1, 4);
   for (std::size_t at : {0x38u, 0x180u, 0x1E0u, 0x1F0u}) le(at, c.tcb, 8);
   le(0x40, 0x1, 8);
+  if (c.vlek) le(0x48, 1u << 2, 4);  // SIGNER_INFO: SIGNING_KEY 1 (VLEK)
   std::copy(report_data64.begin(), report_data64.end(), r.begin() + 0x50);
   std::copy(measurement48.begin(), measurement48.end(), r.begin() + 0x90);
   std::fill(r.begin() + 0x160, r.begin() + 0x180, 0xFF);

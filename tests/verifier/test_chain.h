@@ -14,6 +14,7 @@
 namespace cocos::test {
 
 struct TestChain {
+  // The VLEK chain (test_chain_vlek) keeps its ASVK in ask_* and its VLEK in vcek_*.
   Bytes ark_der, ask_der, vcek_der;
   std::string ark_pem;
   PkeyPtr vcek_key;          // EC P-384
@@ -21,12 +22,18 @@ struct TestChain {
   Bytes chip_id;             // 64 bytes (Turin: 8 significant bytes); the VCEK HWID
   std::uint64_t tcb = 0;
   bool turin = false;
+  bool vlek = false;  // reports name the VLEK as their signer (SIGNING_KEY 1)
 };
 
 // One chain per process (RSA key generation is slow); TCB bl 3 tee 0 snp 14 ucode 213.
 const TestChain& test_chain();
 // A Turin-style chain: TCB fmc 1 bl 1 tee 1 snp 4 ucode 82, FMC extension, 8-byte HWID.
 const TestChain& test_chain_turin();
+
+// A Milan VLEK chain under test_chain()'s ARK: ARK-Test -> ASVK "SEV-VLEK-Test" -> VLEK
+// ("SEV-VLEK": TCB and product extensions, CSP_ID "cocos-test-csp", no HWID). Its ARK is
+// test_chain()'s (ark_der/ark_key are copies), so the VCEK chain's ASK is a wrong intermediate.
+const TestChain& test_chain_vlek();
 
 // A version-3 Milan report (CPUID 19/01/01) with the chain's TCB and CHIP_ID, policy 0x30000,
 // VMPL 2; callers set REPORT_DATA/MEASUREMENT and then sign.

@@ -1,10 +1,14 @@
 // Small helpers shared by the verifier tests: data paths, file reading, verdict queries.
 #pragma once
 
+#include <stdlib.h>
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <string>
+#include <string_view>
 
 #include "cocos/common/encoding.h"
 #include "cocos/igvm/measure.h"
@@ -12,6 +16,33 @@
 #include "cocos/verifier/vtpm/quote.h"
 
 namespace cocos::test {
+
+// A temporary directory, removed with everything in it; write() returns the file's path.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl =
+        (std::filesystem::temp_directory_path() / "cocos-verifier-test-XXXXXX").string();
+    path_ = mkdtemp(tmpl.data()) ? tmpl : "";
+  }
+  ~TempDir() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+  std::string write(const std::string& name, std::string_view data) const {
+    const std::string p = path_ + "/" + name;
+    std::ofstream(p, std::ios::binary)
+        .write(data.data(), static_cast<std::streamsize>(data.size()));
+    return p;
+  }
+  std::string write(const std::string& name, const Bytes& b) const {
+    return write(name, std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
 
 inline std::string data_path(const std::string& rel) {
   return std::string(COCOS_TESTDATA) + "/" + rel;
