@@ -208,6 +208,59 @@ TEST(SimulatedSnpGeneration, EmptyDirectoryGetsAFreshVerifiableChain) {
   X509_free(vcek);
 }
 
+// Signing as a cloud provider's hosts do: SIGNING_KEY 1, ARK -> ASVK -> VLEK (CSP_ID, no
+// hwID), accepted by the verifier through the ASVK; switching the signer in the same directory
+// keeps the ARK and re-issues only the leaf.
+TEST(SimulatedSnpVlek, ReportsAreSignedByAVlekThroughTheAsvk) {
+  testing::TempDir dir;
+  testing::seed_simulated_chain(dir.path());
+  SimulatedSnpConfig c = config(dir.path());
+  c.vlek = true;
+  auto p = SimulatedSnpProvider::create(c);
+  ASSERT_TRUE(p.ok()) << p.error().to_string();
+  const auto& certs = (*p)->certs();
+  ASSERT_EQ(certs.size(), 3u);
+  ASSERT_TRUE(certs.count("vlek") && certs.count("asvk") && certs.count("ark"));
+  X509* asvk = parse_der_cert(certs.at("asvk"));
+  X509* vlek = parse_der_cert(certs.at("vlek"));
+  EXPECT_EQ(X509_verify(vlek, X509_get0_pubkey(asvk)), 1);
+  const std::string p5 = "1.3.6.1.4.1.3704.1.";
+  EXPECT_EQ(ext_value(vlek, (p5 + "4").c_str()), Bytes{}) << "a VLEK has no hwID";
+  const std::string csp_der = std::string("\x16\x13") + "cocos-simulated-csp";  // IA5String
+  EXPECT_EQ(ext_value(vlek, (p5 + "5").c_str()), Bytes(csp_der.begin(), csp_der.end()));
+
+  std::array<std::uint8_t, 64> rd{};
+  rd.fill(0x42);
+  auto r = (*p)->get_report(rd);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(testing::le_at(r->report, 0x48, 4), 1u << 2);  // SIGNER_INFO: SIGNING_KEY 1
+  EXPECT_TRUE(testing::report_signature_valid(r->report, vlek));
+  verifier::snp::SnpEvidence ev;
+  ev.report = verifier::snp::parse_report(r->report, nullptr).value();
+  std::vector<verifier::snp::Cert> vc;
+  for (const auto& [name, der] : r->certs) vc.push_back(verifier::snp::Cert::from_der(der).value());
+  ASSERT_TRUE(verifier::snp::add_certs(ev, std::move(vc)).ok());
+  verifier::snp::VerifyOptions o;
+  o.extra_roots = verifier::snp::load_certs_file((*p)->ark_pem_path()).value();
+  o.now = std::time(nullptr);
+  verifier::Verdict v;
+  EXPECT_TRUE(verifier::snp::verify_authenticity(ev, o, v).authentic);
+  EXPECT_TRUE(v.valid()) << verifier::render_text(v);
+
+  // Back to the VCEK in the same directory: the same ARK, the ASK and a fresh VCEK.
+  const Bytes ark = certs.at("ark");
+  c.vlek = false;
+  auto back = SimulatedSnpProvider::create(c);
+  ASSERT_TRUE(back.ok()) << back.error().to_string();
+  EXPECT_EQ((*back)->certs().at("ark"), ark);
+  EXPECT_TRUE((*back)->certs().count("vcek") && (*back)->certs().count("ask"));
+  auto vr = (*back)->get_report(rd);
+  ASSERT_TRUE(vr.ok());
+  EXPECT_EQ(testing::le_at(vr->report, 0x48, 4), 0u);
+  X509_free(asvk);
+  X509_free(vlek);
+}
+
 TEST(SimulatedSnpConfigErrors, UnusableDirectoryAndProduct) {
   SimulatedSnpConfig c;
   c.dir = "/proc/cocos-cannot-create";

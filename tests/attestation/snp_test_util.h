@@ -52,23 +52,25 @@ inline std::uint64_t le_at(const Bytes& b, std::size_t off, int n) {
 // Generating the simulated ARK and ASK costs two RSA-4096 key generations (seconds each on a
 // loaded 2-core machine). Tests that are not about generation copy a chain generated once per
 // build tree (under an flock, so parallel ctest processes generate it once) into their own
-// directory; SimulatedSnpProvider::create then reuses ARK/ASK and issues its own VCEK.
+// directory; SimulatedSnpProvider::create then reuses ARK/ASK (or ASVK) and issues its own leaf.
 inline void seed_simulated_chain(const std::string& dest, const std::string& product = "Milan") {
   namespace fs = std::filesystem;
   const fs::path cache = fs::path(COCOS_TEST_CACHE_DIR) / ("simulated-snp-" + product);
   fs::create_directories(cache.parent_path());
   int lock = ::open((cache.string() + ".lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
   ::flock(lock, LOCK_EX);
-  if (!fs::exists(cache / "ask.pem")) {
+  if (!fs::exists(cache / "asvk.pem")) {
     attestation::SimulatedSnpConfig c;
     c.dir = cache.string();
     c.product = product;
-    (void)attestation::SimulatedSnpProvider::create(c);
+    (void)attestation::SimulatedSnpProvider::create(c);  // ARK and ASK
+    c.vlek = true;
+    (void)attestation::SimulatedSnpProvider::create(c);  // the ASVK under the same ARK
   }
   ::flock(lock, LOCK_UN);
   ::close(lock);
   fs::create_directories(dest);
-  for (const char* f : {"ark.pem", "ark.key", "ask.pem", "ask.key"}) {
+  for (const char* f : {"ark.pem", "ark.key", "ask.pem", "ask.key", "asvk.pem", "asvk.key"}) {
     fs::copy_file(cache / f, fs::path(dest) / f, fs::copy_options::overwrite_existing);
   }
 }

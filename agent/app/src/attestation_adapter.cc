@@ -47,6 +47,7 @@ Result<attestation::AttesterConfig> attester_config(const AgentConfig& c) {
     sim.product = c.snp_sim_product == "turin"   ? "Turin"
                   : c.snp_sim_product == "genoa" ? "Genoa"
                                                  : "Milan";
+    sim.vlek = c.snp_sim_signer == "vlek";
     sim.vmpl = c.vmpl;
     if (!c.igvm.empty()) {
 #ifdef COCOS_AGENT_HAVE_IGVM

@@ -105,8 +105,67 @@ Status sign_pss(X509* x, EVP_PKEY* issuer_key) {
   return ok_status();
 }
 
-std::string crl_uri(const std::string& product) {
-  return "URI:https://kdsintf.amd.com/vcek/v1/" + product + "/crl";
+std::string crl_uri(const std::string& kind, const std::string& product) {
+  return "URI:https://kdsintf.amd.com/" + kind + "/v1/" + product + "/crl";
+}
+
+Result<X509Ptr> make_intermediate(const std::string& cn, long serial, const std::string& kind,
+                                  EVP_PKEY* key, X509* ark, EVP_PKEY* ark_key,
+                                  const std::string& product) {
+  auto x = new_cert(cn, serial, 25 * 365, key, ark);
+  if (!x) return x;
+  X509* c = x->get();
+  for (auto [nid, v] : {std::pair{NID_basic_constraints, "critical,CA:TRUE,pathlen:0"},
+                        std::pair{NID_key_usage, "critical,keyCertSign"}}) {
+    if (auto s = add_conf_ext(c, ark, nid, v); !s) return s.take_error();
+  }
+  if (auto s = add_conf_ext(c, ark, NID_crl_distribution_points, crl_uri(kind, product).c_str());
+      !s) {
+    return s.take_error();
+  }
+  if (auto s = sign_pss(c, ark_key); !s) return s.take_error();
+  return x;
+}
+
+// A VCEK (`chip_id` set: hwID) or a VLEK (`csp_id` set), with the TCB extensions.
+Result<X509Ptr> make_leaf(const std::string& cn, EVP_PKEY* key, X509* issuer, EVP_PKEY* issuer_key,
+                          const std::string& product, std::uint64_t reported_tcb,
+                          const std::array<std::uint8_t, 64>* chip_id, const std::string& csp_id) {
+  // AMD's leaf certificates have serial 0 and a 7-year validity.
+  auto x = new_cert(cn, 0, 7 * 365, key, issuer);
+  if (!x) return x;
+  X509* c = x->get();
+  const std::string base = "1.3.6.1.4.1.3704.1.";
+  auto tcb = [&](int byte) { return static_cast<long>((reported_tcb >> (8 * byte)) & 0xff); };
+  const std::string product_name = product + "-B0";
+  // TCB bytes: Milan/Genoa BL 0, TEE 1, SNP 6, UCODE 7; Turin FMC 0, BL 1, TEE 2, SNP 3, UCODE 7.
+  const bool turin = product == "Turin";
+  auto ia5 = [](const std::string& s) {
+    return der_string(V_ASN1_IA5STRING, reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
+  };
+  std::vector<std::pair<std::string, Result<Bytes>>> exts;
+  exts.emplace_back(base + "1", der_integer(0));  // struct version
+  exts.emplace_back(base + "2", ia5(product_name));
+  exts.emplace_back(base + "3.1", der_integer(tcb(turin ? 1 : 0)));  // blSPL
+  exts.emplace_back(base + "3.2", der_integer(tcb(turin ? 2 : 1)));  // teeSPL
+  exts.emplace_back(base + "3.3", der_integer(tcb(turin ? 3 : 6)));  // snpSPL
+  for (int spl = 4; spl <= 7; ++spl)
+    exts.emplace_back(base + "3." + std::to_string(spl), der_integer(0));
+  exts.emplace_back(base + "3.8", der_integer(tcb(7)));             // ucodeSPL
+  if (turin) exts.emplace_back(base + "3.9", der_integer(tcb(0)));  // fmcSPL
+  if (chip_id != nullptr) {
+    // hwID: the CHIP_ID (Turin: its first 8 bytes, the rest of CHIP_ID being zero).
+    exts.emplace_back(base + "4", der_string(V_ASN1_OCTET_STRING, chip_id->data(),
+                                             turin ? std::size_t{8} : chip_id->size()));
+  } else {
+    exts.emplace_back(base + "5", ia5(csp_id));  // CSP_ID
+  }
+  for (auto& [oid, der] : exts) {
+    if (!der) return der.take_error();
+    if (auto s = add_raw_ext(c, oid, *der); !s) return s.take_error();
+  }
+  if (auto s = sign_pss(c, issuer_key); !s) return s.take_error();
+  return x;
 }
 
 }  // namespace
@@ -131,7 +190,8 @@ Result<X509Ptr> make_ark(EVP_PKEY* ark_key, const std::string& product) {
                         std::pair{NID_key_usage, "critical,keyCertSign,cRLSign"}}) {
     if (auto s = add_conf_ext(c, nullptr, nid, v); !s) return s.take_error();
   }
-  if (auto s = add_conf_ext(c, nullptr, NID_crl_distribution_points, crl_uri(product).c_str());
+  if (auto s =
+          add_conf_ext(c, nullptr, NID_crl_distribution_points, crl_uri("vcek", product).c_str());
       !s) {
     return s.take_error();
   }
@@ -141,54 +201,24 @@ Result<X509Ptr> make_ark(EVP_PKEY* ark_key, const std::string& product) {
 
 Result<X509Ptr> make_ask(EVP_PKEY* ask_key, X509* ark, EVP_PKEY* ark_key,
                          const std::string& product) {
-  auto x = new_cert("SEV-" + product, 2, 25 * 365, ask_key, ark);
-  if (!x) return x;
-  X509* c = x->get();
-  for (auto [nid, v] : {std::pair{NID_basic_constraints, "critical,CA:TRUE,pathlen:0"},
-                        std::pair{NID_key_usage, "critical,keyCertSign"}}) {
-    if (auto s = add_conf_ext(c, ark, nid, v); !s) return s.take_error();
-  }
-  if (auto s = add_conf_ext(c, ark, NID_crl_distribution_points, crl_uri(product).c_str()); !s) {
-    return s.take_error();
-  }
-  if (auto s = sign_pss(c, ark_key); !s) return s.take_error();
-  return x;
+  return make_intermediate("SEV-" + product, 2, "vcek", ask_key, ark, ark_key, product);
+}
+
+Result<X509Ptr> make_asvk(EVP_PKEY* asvk_key, X509* ark, EVP_PKEY* ark_key,
+                          const std::string& product) {
+  return make_intermediate("SEV-VLEK-" + product, 3, "vlek", asvk_key, ark, ark_key, product);
 }
 
 Result<X509Ptr> make_vcek(EVP_PKEY* vcek_key, X509* ask, EVP_PKEY* ask_key,
                           const std::string& product, const std::array<std::uint8_t, 64>& chip_id,
                           std::uint64_t reported_tcb) {
-  // AMD VCEKs have serial 0 and a 7-year validity.
-  auto x = new_cert("SEV-VCEK", 0, 7 * 365, vcek_key, ask);
-  if (!x) return x;
-  X509* c = x->get();
-  const std::string base = "1.3.6.1.4.1.3704.1.";
-  auto tcb = [&](int byte) { return static_cast<long>((reported_tcb >> (8 * byte)) & 0xff); };
-  const std::string product_name = product + "-B0";
-  // TCB bytes: Milan/Genoa BL 0, TEE 1, SNP 6, UCODE 7; Turin FMC 0, BL 1, TEE 2, SNP 3, UCODE 7.
-  const bool turin = product == "Turin";
-  std::vector<std::pair<std::string, Result<Bytes>>> exts;
-  exts.emplace_back(base + "1", der_integer(0));  // struct version
-  exts.emplace_back(
-      base + "2",
-      der_string(V_ASN1_IA5STRING, reinterpret_cast<const std::uint8_t*>(product_name.data()),
-                 product_name.size()));
-  exts.emplace_back(base + "3.1", der_integer(tcb(turin ? 1 : 0)));  // blSPL
-  exts.emplace_back(base + "3.2", der_integer(tcb(turin ? 2 : 1)));  // teeSPL
-  exts.emplace_back(base + "3.3", der_integer(tcb(turin ? 3 : 6)));  // snpSPL
-  for (int spl = 4; spl <= 7; ++spl)
-    exts.emplace_back(base + "3." + std::to_string(spl), der_integer(0));
-  exts.emplace_back(base + "3.8", der_integer(tcb(7)));             // ucodeSPL
-  if (turin) exts.emplace_back(base + "3.9", der_integer(tcb(0)));  // fmcSPL
-  // hwID: the CHIP_ID (Turin: its first 8 bytes, the rest of CHIP_ID being zero).
-  exts.emplace_back(base + "4", der_string(V_ASN1_OCTET_STRING, chip_id.data(),
-                                           turin ? std::size_t{8} : chip_id.size()));
-  for (auto& [oid, der] : exts) {
-    if (!der) return der.take_error();
-    if (auto s = add_raw_ext(c, oid, *der); !s) return s.take_error();
-  }
-  if (auto s = sign_pss(c, ask_key); !s) return s.take_error();
-  return x;
+  return make_leaf("SEV-VCEK", vcek_key, ask, ask_key, product, reported_tcb, &chip_id, "");
+}
+
+Result<X509Ptr> make_vlek(EVP_PKEY* vlek_key, X509* asvk, EVP_PKEY* asvk_key,
+                          const std::string& product, const std::string& csp_id,
+                          std::uint64_t reported_tcb) {
+  return make_leaf("SEV-VLEK", vlek_key, asvk, asvk_key, product, reported_tcb, nullptr, csp_id);
 }
 
 }  // namespace cocos::attestation

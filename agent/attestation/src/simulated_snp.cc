@@ -128,8 +128,12 @@ Result<std::unique_ptr<SimulatedSnpProvider>> SimulatedSnpProvider::create(
 
   auto impl = std::make_unique<Impl>();
   impl->config = std::move(config);
-  const std::string ark_base = impl->path("ark"), ask_base = impl->path("ask"),
-                    vcek_base = impl->path("vcek");
+  const bool vlek = impl->config.vlek;
+  // The intermediate and leaf this configuration signs with: ASK/VCEK, or ASVK/VLEK.
+  const char* inter_name = vlek ? "asvk" : "ask";
+  const char* leaf_name = vlek ? "vlek" : "vcek";
+  const std::string ark_base = impl->path("ark"), inter_base = impl->path(inter_name),
+                    leaf_base = impl->path(leaf_name);
 
   // ARK and ASK: reuse when present, else generate (and then everything below them).
   bool fresh = false;
@@ -140,8 +144,8 @@ Result<std::unique_ptr<SimulatedSnpProvider>> SimulatedSnpProvider::create(
     ark = make_error("not_found", "other product");
   }
   if (!ark) {
-    spdlog::warn("attestation: SIMULATED SNP: generating a new ARK/ASK/VCEK chain in {}",
-                 impl->config.dir);
+    spdlog::warn("attestation: SIMULATED SNP: generating a new ARK/{}/{} chain in {}",
+                 vlek ? "ASVK" : "ASK", vlek ? "VLEK" : "VCEK", impl->config.dir);
     auto key = generate_rsa4096();
     if (!key) return key.take_error();
     auto cert = make_ark(key->get(), impl->config.product);
@@ -150,14 +154,20 @@ Result<std::unique_ptr<SimulatedSnpProvider>> SimulatedSnpProvider::create(
     if (auto s = store_pair(ark_base, *ark); !s) return s.take_error();
     fresh = true;
   }
-  auto ask = fresh ? Result<KeyAndCert>(make_error("not_found", "new ARK")) : load_pair(ask_base);
+  auto ask = fresh ? Result<KeyAndCert>(make_error("not_found", "new ARK")) : load_pair(inter_base);
+  // An intermediate left from an earlier ARK (the chain was replaced while the other signer
+  // was configured) is not this ARK's: issue a new one.
+  if (ask && X509_verify(ask->cert.get(), ark->key.get()) != 1) {
+    ask = make_error("not_found", "issued by another ARK");
+  }
   if (!ask) {
     auto key = generate_rsa4096();
     if (!key) return key.take_error();
-    auto cert = make_ask(key->get(), ark->cert.get(), ark->key.get(), impl->config.product);
+    auto cert = vlek ? make_asvk(key->get(), ark->cert.get(), ark->key.get(), impl->config.product)
+                     : make_ask(key->get(), ark->cert.get(), ark->key.get(), impl->config.product);
     if (!cert) return cert.take_error();
     ask = KeyAndCert{std::move(*key), std::move(*cert)};
-    if (auto s = store_pair(ask_base, *ask); !s) return s.take_error();
+    if (auto s = store_pair(inter_base, *ask); !s) return s.take_error();
     fresh = true;
   }
 
@@ -178,26 +188,31 @@ Result<std::unique_ptr<SimulatedSnpProvider>> SimulatedSnpProvider::create(
       {"chip_id", to_hex(impl->chip_id)},
       {"report_id", to_hex(impl->report_id)},
       {"reported_tcb", tcb_hex(impl->config.effective_reported_tcb())},
-      {"product", impl->config.product}};
+      {"product", impl->config.product},
+      {"signer", leaf_name}};
 
-  // VCEK: re-issued when the chain, CHIP_ID or TCB changed.
+  // The leaf: re-issued when the chain, CHIP_ID, TCB or signer changed.
   auto vcek = (fresh || params != want) ? Result<KeyAndCert>(make_error("not_found", "stale"))
-                                        : load_pair(vcek_base);
+                                        : load_pair(leaf_base);
   if (!vcek) {
     auto key = generate_p384();
     if (!key) return key.take_error();
-    auto cert = make_vcek(key->get(), ask->cert.get(), ask->key.get(), impl->config.product,
-                          impl->chip_id, impl->config.effective_reported_tcb());
+    const std::uint64_t tcb = impl->config.effective_reported_tcb();
+    auto cert = vlek ? make_vlek(key->get(), ask->cert.get(), ask->key.get(), impl->config.product,
+                                 "cocos-simulated-csp", tcb)
+                     : make_vcek(key->get(), ask->cert.get(), ask->key.get(), impl->config.product,
+                                 impl->chip_id, tcb);
     if (!cert) return cert.take_error();
     vcek = KeyAndCert{std::move(*key), std::move(*cert)};
-    if (auto s = store_pair(vcek_base, *vcek); !s) return s.take_error();
+    if (auto s = store_pair(leaf_base, *vcek); !s) return s.take_error();
     std::string text;
     for (const auto& [k, v] : want) text += k + "=" + v + "\n";
     if (auto s = write_atomic(impl->path("sim.params"), text, 0644); !s) return s.take_error();
   }
 
-  for (auto [name, cert] : {std::pair{"ark", ark->cert.get()}, std::pair{"ask", ask->cert.get()},
-                            std::pair{"vcek", vcek->cert.get()}}) {
+  for (auto [name, cert] :
+       {std::pair{"ark", ark->cert.get()}, std::pair{inter_name, ask->cert.get()},
+        std::pair{leaf_name, vcek->cert.get()}}) {
     auto der = cert_to_der(cert);
     if (!der) return der.take_error();
     impl->certs[name] = std::move(*der);
@@ -222,7 +237,8 @@ Result<Bytes> SimulatedSnpProvider::Impl::build_and_sign(
   put_le(r, L::kSignatureAlgo, 1, 4);  // ECDSA P-384 with SHA-384
   put_le(r, L::kCurrentTcb, tcb, 8);
   put_le(r, L::kPlatformInfo, c.platform_info, 8);
-  put_le(r, L::kSignerInfo, 0, 4);  // SIGNING_KEY 0 = VCEK, chip key not masked
+  // SIGNING_KEY (bits 4:2): 0 = VCEK, 1 = VLEK; chip key not masked.
+  put_le(r, L::kSignerInfo, config.vlek ? 1u << 2 : 0u, 4);
   std::copy(report_data.begin(), report_data.end(), r.begin() + L::kReportData);
   std::copy(c.measurement.begin(), c.measurement.end(), r.begin() + L::kMeasurement);
   std::copy(c.host_data.begin(), c.host_data.end(), r.begin() + L::kHostData);
@@ -275,12 +291,6 @@ Result<SnpReport> SimulatedSnpProvider::get_report(std::span<const std::uint8_t,
 
 std::string SimulatedSnpProvider::ark_pem_path() const {
   return impl_->path("ark.pem");
-}
-std::string SimulatedSnpProvider::ask_pem_path() const {
-  return impl_->path("ask.pem");
-}
-std::string SimulatedSnpProvider::vcek_pem_path() const {
-  return impl_->path("vcek.pem");
 }
 const std::array<std::uint8_t, 64>& SimulatedSnpProvider::chip_id() const {
   return impl_->chip_id;

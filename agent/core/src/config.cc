@@ -198,6 +198,10 @@ std::vector<OptionDef> option_table() {
               &C::snp_sim_dir),
       str_opt("snp-sim-product", "simulated SNP: the product it imitates (CPUID, TCB layout, HWID)",
               &C::snp_sim_product, {"milan", "genoa", "turin"}),
+      str_opt("snp-sim-signer",
+              "simulated SNP: the key that signs reports, vcek (a chip's) or vlek (a cloud "
+              "provider's, through the ASVK)",
+              &C::snp_sim_signer, {"vcek", "vlek"}),
       str_opt("igvm", "simulated SNP: IGVM file whose launch digest is MEASUREMENT", &C::igvm),
       uint_opt("vmpl", "VMPL to request SNP reports at (0..3)", &C::vmpl, 0, 3),
   };

@@ -5,12 +5,16 @@
 //   ARK  RSA-4096, self-signed, CN "ARK-<product>"      ark.pem / ark.key
 //   ASK  RSA-4096, signed by the ARK, CN "SEV-<product>" ask.pem / ask.key
 //   VCEK ECDSA P-384, signed by the ASK, CN "SEV-VCEK"   vcek.pem / vcek.key
+// or, with `vlek` (reports signed as a cloud provider's hosts sign them, SIGNING_KEY 1):
+//   ASVK RSA-4096, signed by the ARK, CN "SEV-VLEK-<product>"  asvk.pem / asvk.key
+//   VLEK ECDSA P-384, signed by the ASVK, CN "SEV-VLEK"        vlek.pem / vlek.key
 // Every certificate signature is RSASSA-PSS, SHA-384, MGF1-SHA-384, salt 48, like AMD's. The
 // VCEK carries AMD's extensions (1.3.6.1.4.1.3704.1.*: struct version, product name
 // "<product>-B0", blSPL/teeSPL/snpSPL/ucodeSPL (+ fmcSPL on Turin) from REPORTED_TCB in the
-// product's layout, and hwID = CHIP_ID, 8 bytes on Turin). Later starts reuse the files; the VCEK
-// alone is re-issued when the configured CHIP_ID or REPORTED_TCB no longer match it (sim.params
-// records both), the whole chain when the product changed (the ARK's CN names it).
+// product's layout, and hwID = CHIP_ID, 8 bytes on Turin; a VLEK has CSP_ID
+// "cocos-simulated-csp" instead of hwID). Later starts reuse the files; the leaf alone is
+// re-issued when the configured CHIP_ID, REPORTED_TCB or signer no longer match it (sim.params
+// records them), the whole chain when the product changed (the ARK's CN names it).
 //
 // Reports are byte-exact version 3 ATTESTATION_REPORTs: MEASUREMENT from the config (the agent
 // computes it from its IGVM file), REPORT_DATA from the request, the configured policy, VMPL,
@@ -44,6 +48,7 @@ struct SimulatedSnpConfig {
   std::uint32_t vmpl = 2;              // VMPL cocos requests
   std::array<std::uint8_t, 32> host_data{};
   std::string product = "Milan";  // Milan, Genoa or Turin (TCB layout); names ARK-/SEV-<product>
+  bool vlek = false;              // sign with a VLEK (through the ASVK) instead of a VCEK
 
   std::uint64_t effective_reported_tcb() const {
     if (reported_tcb != 0) return reported_tcb;
@@ -64,10 +69,9 @@ class SimulatedSnpProvider : public SnpProvider {
 
   // The trust root to hand to `cocos-verifier --trust-root` (config.dir + "/ark.pem").
   std::string ark_pem_path() const;
-  std::string ask_pem_path() const;
-  std::string vcek_pem_path() const;
   const std::array<std::uint8_t, 64>& chip_id() const;
-  // {"vcek", "ask", "ark"} -> DER, as shipped with every report.
+  // {"vcek", "ask", "ark"} (with `vlek`: {"vlek", "asvk", "ark"}) -> DER, as shipped with every
+  // report.
   const std::map<std::string, Bytes>& certs() const;
 
  private:

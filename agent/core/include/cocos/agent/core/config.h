@@ -74,6 +74,7 @@ struct AgentConfig {
   std::string snp_mode = "auto";  // auto | configfs | sev-guest | simulated | off
   std::string snp_sim_dir;
   std::string snp_sim_product = "milan";  // milan | genoa | turin
+  std::string snp_sim_signer = "vcek";    // vcek | vlek (through the ASVK, as cloud hosts sign)
   std::string igvm;
   std::uint32_t vmpl = 2;
 };
