@@ -57,6 +57,15 @@ struct RunOptions {
 };
 int run_run(const RunOptions& o);
 
+struct ServeOptions {
+  std::string bind;
+  std::string events_log;
+  std::string curve_key;
+  std::vector<std::string> curve_agent_keys;
+  std::string http;  // ADDR:PORT of the HTTP face; "" = off
+};
+int run_serve(const ServeOptions& o);
+
 struct WatchOptions {
   std::string connect;
   std::string agent;

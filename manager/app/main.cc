@@ -1,4 +1,4 @@
-// cocos-manager: the reference manager (run, state, stop, attest, watch) and the operator's
+// cocos-manager: the reference manager (run, serve, state, stop, attest, watch) and the operator's
 // offline tools (keys, checksum, sign). This file only declares the command line; each
 // subcommand lives in its own cmd_*.cc.
 #include <CLI/CLI.hpp>
@@ -82,6 +82,23 @@ int main(int argc, char** argv) {
   r->add_flag("--http-hold", run.http_hold,
               "after the run, keep the dashboard up until Enter (or end of input)");
   r->callback([&] { rc = app::run_run(run); });
+
+  app::ServeOptions serve;
+  auto* sv = cli.add_subcommand(
+      "serve", "hold any number of agents: store their events, serve the dashboard; until SIGTERM");
+  sv->add_option("--bind", serve.bind, "ROUTER endpoint agents connect to (tcp://127.0.0.1:7001)")
+      ->required();
+  sv->add_option("--events-log", serve.events_log,
+                 "event log directory (default: $COCOS_MANAGER_EVENTS or "
+                 "~/.local/state/cocos-manager/events)");
+  sv->add_option("--curve-key", serve.curve_key, "prefix of the manager's CURVE key pair");
+  sv->add_option("--curve-agent-key", serve.curve_agent_keys,
+                 "public key file of an agent to admit (repeat)")
+      ->take_all();
+  sv->add_option("--http", serve.http,
+                 "serve the dashboard, JSON API and metrics at ADDR:PORT (PORT alone: loopback; "
+                 "port 0: any free port)");
+  sv->callback([&] { rc = app::run_serve(serve); });
 
   app::WatchOptions watch;
   auto* w = cli.add_subcommand("watch", "print an agent's published events and logs");

@@ -8,6 +8,7 @@
 
 #include "cocos/manager/agent_session.h"
 #include "cocos/manager/checksum.h"
+#include "cocos/manager/observers.h"
 #include "cocos/manager/offline_tools.h"
 #include "cocos/messages/manifest.h"
 
@@ -150,47 +151,19 @@ Status run_computation(const RunConfig& c, std::ostream& out) {
   const Deadline deadline = Clock::now() + c.timeout;
 
   std::string phase;  // latest state of this computation, from events and state replies
-  SessionObserver obs;
-  obs.on_hello = [&](const m::Hello& h, std::uint64_t acked) {
-    out << "hello  " << h.agent_id << " version " << h.version << " state " << h.state
-        << (h.simulated_snp ? "  [SIMULATED SEV-SNP: software PSP, not a real CVM]" : "")
-        << "  (event log has seq <= " << acked << ")\n"
-        << std::flush;
-  };
   std::optional<StoredEvent> failed_event;
-  obs.on_event = [&](const StoredEvent& e) {
-    out << format_event_line(e) << "\n" << std::flush;
+  SessionObserver tracking;
+  tracking.on_event = [&](const StoredEvent& e) {
     if (e.computation_id != cid) return;
     phase = e.state;
     if (e.state == "failed") failed_event = e;
     // computation.stop (by an operator) ends the computation without a result.
     if (e.status == "stopped") phase = "stopped";
   };
-  obs.on_log = [&](const std::string& agent, const m::Log& l) {
-    out << format_log_line(agent, l.computation_id, l.stream, l.line, l.dropped) << "\n"
-        << std::flush;
-  };
-  // The monitor (HTTP face) sees everything the run prints, plus liveness and transfers.
-  if (c.monitor.on_hello)
-    obs.on_hello = [print = obs.on_hello, mon = c.monitor.on_hello](const m::Hello& h,
-                                                                    std::uint64_t a) {
-      print(h, a);
-      mon(h, a);
-    };
-  if (c.monitor.on_event)
-    obs.on_event = [print = obs.on_event, mon = c.monitor.on_event](const StoredEvent& e) {
-      print(e);
-      mon(e);
-    };
-  if (c.monitor.on_log)
-    obs.on_log = [print = obs.on_log, mon = c.monitor.on_log](const std::string& a,
-                                                              const m::Log& l) {
-      print(a, l);
-      mon(a, l);
-    };
-  obs.on_seen = c.monitor.on_seen;
-  obs.on_event_ack = c.monitor.on_event_ack;
-  obs.on_transfer = c.monitor.on_transfer;
+  // Printed first, then tracked; the monitor (HTTP face) sees everything the run prints, plus
+  // liveness and transfers.
+  const SessionObserver obs =
+      chain_observers(chain_observers(printing_observer(out), std::move(tracking)), c.monitor);
   AgentSession session(*router, c.events_dir, obs);
   auto agent = session.wait_agent(c.agent, deadline);
   if (!agent) return agent.take_error();
