@@ -19,6 +19,20 @@ std::string default_events_dir() {
   return std::string(home && *home ? home : ".") + "/.local/state/cocos-manager/events";
 }
 
+bool start_dashboard(const std::string& address, std::unique_ptr<http::Monitor>& monitor,
+                     SessionObserver& observer) {
+  if (address.empty()) return true;
+  auto started = http::Monitor::start(address);
+  if (!started) {
+    std::cerr << "cocos-manager: --http: " << started.error().to_string() << "\n";
+    return false;
+  }
+  monitor = std::move(*started);
+  observer = monitor->observer();
+  std::cout << "manager: dashboard at " << monitor->url() << "\n" << std::flush;
+  return true;
+}
+
 int run_run(const RunOptions& o) {
   RunConfig c;
   c.bind = o.bind;
@@ -49,16 +63,7 @@ int run_run(const RunOptions& o) {
   c.router.curve_agent_keys = o.curve_agent_keys;
   c.live_progress = ::isatty(STDOUT_FILENO) == 1;
   std::unique_ptr<http::Monitor> monitor;
-  if (!o.http.empty()) {
-    auto started = http::Monitor::start(o.http);
-    if (!started) {
-      std::cerr << "cocos-manager: --http: " << started.error().to_string() << "\n";
-      return 1;
-    }
-    monitor = std::move(*started);
-    c.monitor = monitor->observer();
-    std::cout << "manager: dashboard at " << monitor->url() << "\n" << std::flush;
-  }
+  if (!start_dashboard(o.http, monitor, c.monitor)) return 1;
   auto st = run_computation(c, std::cout);
   int rc = 0;
   if (!st) {

@@ -46,16 +46,7 @@ int run_serve(const ServeOptions& o) {
   c.router.curve_key = o.curve_key;
   c.router.curve_agent_keys = o.curve_agent_keys;
   std::unique_ptr<http::Monitor> monitor;
-  if (!o.http.empty()) {
-    auto started = http::Monitor::start(o.http);
-    if (!started) {
-      std::cerr << "cocos-manager: --http: " << started.error().to_string() << "\n";
-      return 1;
-    }
-    monitor = std::move(*started);
-    c.monitor = monitor->observer();
-    std::cout << "manager: dashboard at " << monitor->url() << "\n" << std::flush;
-  }
+  if (!start_dashboard(o.http, monitor, c.monitor)) return 1;
   auto served = serve_agents(c, std::cout, stop);
   if (!served) {
     std::cout << std::flush;

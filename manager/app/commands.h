@@ -4,8 +4,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "cocos/manager/agent_session.h"
+#include "cocos/manager/http/monitor.h"
 
 namespace cocos::manager::app {
 
@@ -56,6 +60,10 @@ struct RunOptions {
   bool http_hold = false;  // after the run, keep serving HTTP until Enter (or end of input)
 };
 int run_run(const RunOptions& o);
+// --http: when `address` is set, starts the HTTP face into `monitor`, hands its observer to
+// `observer` and prints its URL; false (with the reason on stderr) when it cannot start.
+bool start_dashboard(const std::string& address, std::unique_ptr<http::Monitor>& monitor,
+                     SessionObserver& observer);
 
 struct ServeOptions {
   std::string bind;
