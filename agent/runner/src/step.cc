@@ -32,21 +32,15 @@ std::vector<std::string> tool_env(const std::vector<std::string>& overrides) {
   return env;
 }
 
-ProcessLimits process_limits(const RunLimits& limits, bool address_space) {
-  ProcessLimits l;
-  if (address_space) l.address_space_bytes = limits.memory_bytes;
-  l.file_size_bytes = limits.file_size_bytes;
-  l.max_processes = limits.max_processes;
-  l.open_files = limits.open_files;
-  return l;
-}
-
 ProcessSpec algorithm_process(const RunnerConfig& config, std::vector<std::string> env,
                               const std::string& cwd, bool address_space) {
   ProcessSpec p;
   p.env = std::move(env);
   p.cwd = cwd;
-  p.limits = process_limits(config.limits, address_space);
+  if (address_space) p.limits.address_space_bytes = config.limits.memory_bytes;
+  p.limits.file_size_bytes = config.limits.file_size_bytes;
+  p.limits.max_processes = config.limits.max_processes;
+  p.limits.open_files = config.limits.open_files;
   p.uid = config.uid;
   p.gid = config.gid;
   p.cgroup_parent = config.cgroup_parent;

@@ -18,12 +18,9 @@ std::vector<std::string> algorithm_env(const RunnerConfig& config, const std::st
 // (the container engine), never for algorithms.
 std::vector<std::string> tool_env(const std::vector<std::string>& overrides = {});
 
-// The rlimits of an algorithm process (`address_space`: whether the memory limit becomes
-// RLIMIT_AS; not for a runtime that reserves address space it never uses, like V8).
-ProcessLimits process_limits(const RunLimits& limits, bool address_space);
-
 // A ProcessSpec with what every algorithm process shares: environment, cwd, user, cgroup,
-// rlimits and oom_score_adj.
+// rlimits and oom_score_adj. `address_space`: whether the memory limit becomes RLIMIT_AS (not
+// for a runtime that reserves address space it never uses, like V8).
 ProcessSpec algorithm_process(const RunnerConfig& config, std::vector<std::string> env,
                               const std::string& cwd, bool address_space = true);
 

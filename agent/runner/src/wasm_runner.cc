@@ -15,11 +15,11 @@ Result<RunOutcome> run_wasm(const RunnerConfig& config, const RunSpec& spec, con
   const bool default_runtime = tmpl.empty();
   if (default_runtime) {
     tmpl = {"node", "--no-warnings", "{script}", "{module}", "{datasets}", "{results}", "{args}"};
-    // The guest's memory, in whole 64 KiB pages (at least one): memory.grow beyond it fails
-    // and a module declaring more does not instantiate.
+    // The guest's memory, in whole 64 KiB pages (at least one; wasm32 has 65536 at most):
+    // memory.grow beyond it fails and a module declaring more does not instantiate.
     if (const std::uint64_t m = config.limits.memory_bytes; m > 0) {
-      tmpl.insert(tmpl.begin() + 1,
-                  "--wasm-max-mem-pages=" + std::to_string(std::max<std::uint64_t>(1, m >> 16)));
+      const std::uint64_t pages = std::clamp<std::uint64_t>(m >> 16, 1, 65536);
+      tmpl.insert(tmpl.begin() + 1, "--wasm-max-mem-pages=" + std::to_string(pages));
     }
   } else if (config.limits.memory_bytes > 0 && sink) {
     sink(LogLine{Stream::kAgent,
