@@ -106,7 +106,7 @@ struct SimulatedSnpProvider::Impl {
   SimulatedSnpConfig config;
   std::array<std::uint8_t, 64> chip_id{};
   std::array<std::uint8_t, 32> report_id{};
-  KeyAndCert vcek;
+  KeyAndCert leaf;  // the VCEK or VLEK that signs reports
   std::map<std::string, Bytes> certs;
 
   std::string path(const char* name) const { return (fs::path(config.dir) / name).string(); }
@@ -154,20 +154,21 @@ Result<std::unique_ptr<SimulatedSnpProvider>> SimulatedSnpProvider::create(
     if (auto s = store_pair(ark_base, *ark); !s) return s.take_error();
     fresh = true;
   }
-  auto ask = fresh ? Result<KeyAndCert>(make_error("not_found", "new ARK")) : load_pair(inter_base);
+  auto inter =
+      fresh ? Result<KeyAndCert>(make_error("not_found", "new ARK")) : load_pair(inter_base);
   // An intermediate left from an earlier ARK (the chain was replaced while the other signer
   // was configured) is not this ARK's: issue a new one.
-  if (ask && X509_verify(ask->cert.get(), ark->key.get()) != 1) {
-    ask = make_error("not_found", "issued by another ARK");
+  if (inter && X509_verify(inter->cert.get(), ark->key.get()) != 1) {
+    inter = make_error("not_found", "issued by another ARK");
   }
-  if (!ask) {
+  if (!inter) {
     auto key = generate_rsa4096();
     if (!key) return key.take_error();
     auto cert = vlek ? make_asvk(key->get(), ark->cert.get(), ark->key.get(), impl->config.product)
                      : make_ask(key->get(), ark->cert.get(), ark->key.get(), impl->config.product);
     if (!cert) return cert.take_error();
-    ask = KeyAndCert{std::move(*key), std::move(*cert)};
-    if (auto s = store_pair(inter_base, *ask); !s) return s.take_error();
+    inter = KeyAndCert{std::move(*key), std::move(*cert)};
+    if (auto s = store_pair(inter_base, *inter); !s) return s.take_error();
     fresh = true;
   }
 
@@ -192,32 +193,32 @@ Result<std::unique_ptr<SimulatedSnpProvider>> SimulatedSnpProvider::create(
       {"signer", leaf_name}};
 
   // The leaf: re-issued when the chain, CHIP_ID, TCB or signer changed.
-  auto vcek = (fresh || params != want) ? Result<KeyAndCert>(make_error("not_found", "stale"))
+  auto leaf = (fresh || params != want) ? Result<KeyAndCert>(make_error("not_found", "stale"))
                                         : load_pair(leaf_base);
-  if (!vcek) {
+  if (!leaf) {
     auto key = generate_p384();
     if (!key) return key.take_error();
     const std::uint64_t tcb = impl->config.effective_reported_tcb();
-    auto cert = vlek ? make_vlek(key->get(), ask->cert.get(), ask->key.get(), impl->config.product,
-                                 "cocos-simulated-csp", tcb)
-                     : make_vcek(key->get(), ask->cert.get(), ask->key.get(), impl->config.product,
-                                 impl->chip_id, tcb);
+    auto cert = vlek ? make_vlek(key->get(), inter->cert.get(), inter->key.get(),
+                                 impl->config.product, "cocos-simulated-csp", tcb)
+                     : make_vcek(key->get(), inter->cert.get(), inter->key.get(),
+                                 impl->config.product, impl->chip_id, tcb);
     if (!cert) return cert.take_error();
-    vcek = KeyAndCert{std::move(*key), std::move(*cert)};
-    if (auto s = store_pair(leaf_base, *vcek); !s) return s.take_error();
+    leaf = KeyAndCert{std::move(*key), std::move(*cert)};
+    if (auto s = store_pair(leaf_base, *leaf); !s) return s.take_error();
     std::string text;
     for (const auto& [k, v] : want) text += k + "=" + v + "\n";
     if (auto s = write_atomic(impl->path("sim.params"), text, 0644); !s) return s.take_error();
   }
 
   for (auto [name, cert] :
-       {std::pair{"ark", ark->cert.get()}, std::pair{inter_name, ask->cert.get()},
-        std::pair{leaf_name, vcek->cert.get()}}) {
+       {std::pair{"ark", ark->cert.get()}, std::pair{inter_name, inter->cert.get()},
+        std::pair{leaf_name, leaf->cert.get()}}) {
     auto der = cert_to_der(cert);
     if (!der) return der.take_error();
     impl->certs[name] = std::move(*der);
   }
-  impl->vcek = std::move(*vcek);
+  impl->leaf = std::move(*leaf);
   spdlog::warn(
       "attestation: SIMULATED SNP in use: reports are signed by a local software PSP, not by AMD "
       "hardware; trust root {}",
@@ -261,7 +262,7 @@ Result<Bytes> SimulatedSnpProvider::Impl::build_and_sign(
   // ECDSA P-384 over SHA-384(report[0, 0x2A0)); AMD stores r and s little-endian, 72 bytes each.
   MdCtxPtr ctx(EVP_MD_CTX_new());
   std::size_t der_len = 0;
-  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha384(), nullptr, vcek.key.get()) != 1 ||
+  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha384(), nullptr, leaf.key.get()) != 1 ||
       EVP_DigestSign(ctx.get(), nullptr, &der_len, r.data(), L::kSignedSize) != 1) {
     return make_error("internal", "simulated SNP: signing setup failed: " + openssl_error());
   }
