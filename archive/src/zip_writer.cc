@@ -122,8 +122,13 @@ Result<std::vector<WalkEntry>> walk(const std::string& dir, const ZipOptions& op
     return make_error("io_error", "not a readable directory: " + dir);
   }
   std::vector<WalkEntry> out;
+  std::uint64_t content = 0;
   fs::recursive_directory_iterator it(dir, fs::directory_options::none, ec);
   for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (options.max_entries != 0 && out.size() >= options.max_entries) {
+      return make_error("too_large", "more than " + std::to_string(options.max_entries) +
+                                         " files and directories");
+    }
     const fs::directory_entry& e = *it;
     std::string rel = fs::path(e.path()).lexically_relative(dir).generic_string();
     struct stat st {};
@@ -135,6 +140,11 @@ Result<std::vector<WalkEntry>> walk(const std::string& dir, const ZipOptions& op
     } else if (S_ISREG(st.st_mode)) {
       out.push_back({rel, e.path().string(), false, (st.st_mode & 0111) != 0,
                      static_cast<std::uint64_t>(st.st_size)});
+      content += static_cast<std::uint64_t>(st.st_size);
+      if (options.max_content_bytes != 0 && content > options.max_content_bytes) {
+        return make_error("too_large", "the files hold more than " +
+                                           std::to_string(options.max_content_bytes) + " bytes");
+      }
     } else if (options.skip_special_files) {
       summary.skipped.push_back(rel);
     } else {

@@ -51,7 +51,10 @@ class RunWorkerTest : public ::testing::Test {
     queue = std::move(*q);
     runner::RunnerConfig rc;
     rc.grace = std::chrono::milliseconds(200);
-    worker = std::make_unique<app::RunWorker>(rc, *queue);
+    archive::ZipOptions results;
+    results.max_entries = 64;
+    results.max_content_bytes = 1 << 20;
+    worker = std::make_unique<app::RunWorker>(rc, results, *queue);
     AgentOptions o;
     o.work_dir = dir.path();
     auto a = Agent::open(o, out, *worker);
@@ -138,6 +141,26 @@ TEST_F(RunWorkerTest, TimeoutKillsTheRun) {
   ASSERT_EQ(agent->state(), State::kFailed);
   EXPECT_EQ(out.events.back().details.at("timed_out"), "true");
   EXPECT_EQ(out.events.back().details.at("reason"), "timeout");
+}
+
+// The fixture bounds results at 64 entries and 1 MiB: beyond either the run fails with a
+// reason naming the limit, and no zip is left.
+TEST_F(RunWorkerTest, ResultsBeyondTheBoundsFailTheRun) {
+  start("many", "#!/bin/sh\nfor i in $(seq 100); do : > \"$RESULTS_DIR/f$i\"; done\n");
+  loop_while(State::kRunning);
+  ASSERT_EQ(agent->state(), State::kFailed);
+  EXPECT_EQ(out.events.back().details.at("reason"),
+            "results too large: more than 64 files and directories (--max-result-files, "
+            "--max-result-bytes)");
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/computations/many/results.zip"));
+
+  ASSERT_TRUE(agent->stop("next").ok());
+  start("big", "#!/bin/sh\nhead -c 2000000 /dev/zero > \"$RESULTS_DIR/big\"\n");
+  loop_while(State::kRunning);
+  ASSERT_EQ(agent->state(), State::kFailed);
+  EXPECT_EQ(out.events.back().details.at("reason"),
+            "results too large: the files hold more than 1048576 bytes (--max-result-files, "
+            "--max-result-bytes)");
 }
 
 TEST_F(RunWorkerTest, StopDuringRunReturnsToReceivingManifest) {

@@ -141,6 +141,38 @@ TEST(ZipWriter, SymlinkRefusedOrSkipped) {
   EXPECT_EQ(skipped->files, 1u);
 }
 
+TEST(ZipWriter, BoundsOnEntriesAndBytesRefuseBeforeWriting) {
+  TestDir t;
+  make_tree(t / "tree", false, 1000000000);
+  std::uint64_t entries = 0, bytes = 0;
+  for (const auto& e : fs::recursive_directory_iterator(t / "tree")) {
+    ++entries;
+    if (e.is_regular_file()) bytes += e.file_size();
+  }
+  ZipOptions exact;
+  exact.max_entries = entries;
+  exact.max_content_bytes = bytes;
+  auto ok = write_dir_zip(t / "tree", t / "ok.zip", exact);
+  ASSERT_TRUE(ok.ok()) << ok.error().to_string();
+  EXPECT_EQ(ok->content_bytes, bytes);
+
+  ZipOptions fewer = exact;
+  fewer.max_entries = entries - 1;
+  auto many = write_dir_zip(t / "tree", t / "many.zip", fewer);
+  ASSERT_FALSE(many.ok());
+  EXPECT_EQ(many.error().code, "too_large");
+  EXPECT_EQ(many.error().message,
+            "more than " + std::to_string(entries - 1) + " files and directories");
+  EXPECT_FALSE(fs::exists(t / "many.zip"));
+
+  ZipOptions smaller = exact;
+  smaller.max_content_bytes = bytes - 1;
+  auto big = write_dir_zip(t / "tree", t / "big.zip", smaller);
+  ASSERT_FALSE(big.ok());
+  EXPECT_EQ(big.error().code, "too_large");
+  EXPECT_FALSE(fs::exists(t / "big.zip"));
+}
+
 TEST(ZipWriter, MissingDirectoryIsAnError) {
   TestDir t;
   auto r = write_dir_zip(t / "nope", t / "x.zip");

@@ -80,7 +80,10 @@ Status AgentApp::init(int signal_fd) {
         "run-processes-max applies to docker runs only: bin/python/wasm algorithms run as root "
         "(set --algorithm-uid)");
   }
-  runs_ = std::make_unique<RunWorker>(rc, *queue_);
+  archive::ZipOptions results;
+  results.max_entries = config_.max_result_files;
+  results.max_content_bytes = config_.max_result_bytes;
+  runs_ = std::make_unique<RunWorker>(rc, results, *queue_);
 
   // Bus. The I/O thread first: libzmq starts it with the first socket.
   if (config_.bus_rt_priority != 0) {

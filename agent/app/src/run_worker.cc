@@ -11,8 +11,8 @@
 
 namespace cocos::agent::app {
 
-RunWorker::RunWorker(runner::RunnerConfig config, LoopQueue& queue)
-    : runner_(std::move(config)), queue_(queue) {}
+RunWorker::RunWorker(runner::RunnerConfig config, archive::ZipOptions results, LoopQueue& queue)
+    : runner_(std::move(config)), results_(results), queue_(queue) {}
 
 RunWorker::~RunWorker() {
   if (thread_.joinable()) {
@@ -31,7 +31,7 @@ Status RunWorker::start(const RunSpec& spec, std::uint64_t token) {
   token_ = token;
   try {
     thread_ = std::jthread([this, spec, token](std::stop_token st) {
-      RunOutcome outcome = execute(runner_, spec, token, queue_, agent_, st);
+      RunOutcome outcome = execute(runner_, results_, spec, token, queue_, agent_, st);
       Agent* agent = agent_;
       queue_.post([agent, token, outcome] { agent->run_finished(token, outcome); });
     });
@@ -45,9 +45,9 @@ void RunWorker::stop(std::uint64_t token) {
   if (token == token_ && thread_.joinable()) thread_.request_stop();
 }
 
-RunOutcome RunWorker::execute(const runner::Runner& runner, const RunSpec& spec,
-                              std::uint64_t token, LoopQueue& queue, Agent* agent,
-                              std::stop_token stop) {
+RunOutcome RunWorker::execute(const runner::Runner& runner, const archive::ZipOptions& results,
+                              const RunSpec& spec, std::uint64_t token, LoopQueue& queue,
+                              Agent* agent, std::stop_token stop) {
   RunOutcome out;
   auto type = runner::parse_algo_type(spec.algo_type);
   if (!type) {
@@ -101,9 +101,11 @@ RunOutcome RunWorker::execute(const runner::Runner& runner, const RunSpec& spec,
     out.error = r.reason.empty() ? "run failed" : r.reason;
     return out;
   }
-  auto zip = archive::write_dir_zip(spec.results_dir, spec.results_zip);
+  auto zip = archive::write_dir_zip(spec.results_dir, spec.results_zip, results);
   if (!zip) {
-    out.error = "packaging results: " + zip.error().to_string();
+    out.error = zip.error().code == "too_large" ? "results too large: " + zip.error().message +
+                                                      " (--max-result-files, --max-result-bytes)"
+                                                : "packaging results: " + zip.error().to_string();
     return out;
   }
   auto sha = digest_file(HashAlg::kSha3_256, spec.results_zip);

@@ -10,6 +10,7 @@
 
 #include "cocos/agent/core/agent.h"
 #include "cocos/agent/core/ports.h"
+#include "cocos/archive/zip_writer.h"
 #include "cocos/runner/runner.h"
 #include "loop_queue.h"
 
@@ -17,7 +18,8 @@ namespace cocos::agent::app {
 
 class RunWorker : public RunPort {
  public:
-  RunWorker(runner::RunnerConfig config, LoopQueue& queue);
+  // `results`: how results/ is zipped (its bounds: --max-result-files, --max-result-bytes).
+  RunWorker(runner::RunnerConfig config, archive::ZipOptions results, LoopQueue& queue);
   ~RunWorker() override;
   RunWorker(const RunWorker&) = delete;
   RunWorker& operator=(const RunWorker&) = delete;
@@ -29,10 +31,12 @@ class RunWorker : public RunPort {
   void stop(std::uint64_t token) override;
 
  private:
-  static RunOutcome execute(const runner::Runner& runner, const RunSpec& spec, std::uint64_t token,
-                            LoopQueue& queue, Agent* agent, std::stop_token stop);
+  static RunOutcome execute(const runner::Runner& runner, const archive::ZipOptions& results,
+                            const RunSpec& spec, std::uint64_t token, LoopQueue& queue,
+                            Agent* agent, std::stop_token stop);
 
   runner::Runner runner_;
+  archive::ZipOptions results_;
   LoopQueue& queue_;
   Agent* agent_ = nullptr;
   std::jthread thread_;

@@ -31,6 +31,12 @@ namespace cocos::archive {
 struct ZipOptions {
   bool compress = false;            // Deflate instead of Store
   bool skip_special_files = false;  // skip (and report) symlinks/devices instead of failing
+  // Bounds on the tree (0: none), checked while it is listed, before anything is written:
+  // entries (files and directories) and the sum of the file sizes. A tree beyond either is
+  // refused with "too_large" (an algorithm's results must not exhaust the agent's memory or
+  // disk through the zip).
+  std::uint64_t max_entries = 0;
+  std::uint64_t max_content_bytes = 0;
 };
 
 struct ZipSummary {

@@ -40,6 +40,9 @@ struct AgentConfig {
   std::uint64_t max_upload_bytes = 16ULL << 30;
   std::uint64_t unpack_max_bytes = 16ULL << 30;
   std::uint64_t unpack_max_files = 100000;
+  // The results an algorithm leaves: files and directories, and the bytes in them.
+  std::uint64_t max_result_files = 100000;
+  std::uint64_t max_result_bytes = 16ULL << 30;
   // runners
   std::chrono::seconds default_timeout{3600};
   std::string python = "python3";
