@@ -1,4 +1,5 @@
 // run and watch subcommands.
+#include <poll.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -64,21 +65,32 @@ int run_run(const RunOptions& o) {
   c.live_progress = ::isatty(STDOUT_FILENO) == 1;
   std::unique_ptr<http::Monitor> monitor;
   if (!start_dashboard(o.http, monitor, c.monitor)) return 1;
-  auto st = run_computation(c, std::cout);
-  int rc = 0;
-  if (!st) {
+  auto report = [](const Status& st) {
+    if (st) return 0;
     std::cout << std::flush;
     std::cerr << "cocos-manager: run failed: " << st.error().to_string() << "\n";
-    rc = 1;
-  }
+    return 1;
+  };
+  bool held = false;
   if (monitor && o.http_hold) {
-    std::cout << "manager: run finished (exit " << rc << "); dashboard at " << monitor->url()
-              << " until Enter\n"
-              << std::flush;
-    std::string line;
-    std::getline(std::cin, line);
+    // Until a line (Enter) or end of input on stdin; the agents keep being served meanwhile.
+    c.hold = [&](const Status& st) {
+      if (!held) {
+        held = true;
+        const int rc = report(st);
+        std::cout << "manager: run finished (exit " << rc << "); dashboard at " << monitor->url()
+                  << " until Enter\n"
+                  << std::flush;
+      }
+      pollfd in{STDIN_FILENO, POLLIN, 0};
+      if (::poll(&in, 1, 0) <= 0) return false;
+      std::string line;
+      std::getline(std::cin, line);
+      return true;
+    };
   }
-  return rc;
+  const Status st = run_computation(c, std::cout);
+  return held ? (st ? 0 : 1) : report(st);
 }
 
 int run_watch(const WatchOptions& o) {

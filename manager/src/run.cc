@@ -165,80 +165,96 @@ Status run_computation(const RunConfig& c, std::ostream& out) {
   const SessionObserver obs =
       chain_observers(chain_observers(printing_observer(out), std::move(tracking)), c.monitor);
   AgentSession session(*router, c.events_dir, obs);
-  auto agent = session.wait_agent(c.agent, deadline);
-  if (!agent) return agent.take_error();
+  // The computation itself; afterwards the session may be held open (below).
+  auto drive = [&]() -> Status {
+    auto agent = session.wait_agent(c.agent, deadline);
+    if (!agent) return agent.take_error();
 
-  auto st = session.call(m::StateGet{}, cid, deadline);
-  if (!st) return st.take_error();
-  m::State state = std::get<m::State>(st->envelope.body);
-  const bool closed = state.state == "complete" || state.state == "failed";
-  if (state.computation_id == cid && state.state != "idle" && state.state != "receivingManifest") {
-    out << "manager: agent " << *agent << " already holds computation " << cid << " (state "
-        << state.state << "): resuming\n";
-    phase = state.state;
-  } else if (state.state == "idle" || state.state == "receivingManifest" || closed) {
-    // An agent whose previous computation is closed (complete or failed) takes a new manifest.
-    auto put = session.call(m::ManifestPut{*mf}, cid, deadline);
-    if (!put) return make_error(put.error().code, "manifest rejected: " + put.error().message);
-    out << "manager: manifest " << cid << " accepted by " << *agent << "\n";
-    state.items.clear();
-  } else {
-    return make_error("busy", "agent " + *agent + " is busy with computation '" +
-                                  state.computation_id + "' (state " + state.state + ")");
-  }
+    auto st = session.call(m::StateGet{}, cid, deadline);
+    if (!st) return st.take_error();
+    m::State state = std::get<m::State>(st->envelope.body);
+    const bool closed = state.state == "complete" || state.state == "failed";
+    if (state.computation_id == cid && state.state != "idle" &&
+        state.state != "receivingManifest") {
+      out << "manager: agent " << *agent << " already holds computation " << cid << " (state "
+          << state.state << "): resuming\n";
+      phase = state.state;
+    } else if (state.state == "idle" || state.state == "receivingManifest" || closed) {
+      // An agent whose previous computation is closed (complete or failed) takes a new manifest.
+      auto put = session.call(m::ManifestPut{*mf}, cid, deadline);
+      if (!put) return make_error(put.error().code, "manifest rejected: " + put.error().message);
+      out << "manager: manifest " << cid << " accepted by " << *agent << "\n";
+      state.items.clear();
+    } else {
+      return make_error("busy", "agent " + *agent + " is busy with computation '" +
+                                    state.computation_id + "' (state " + state.state + ")");
+    }
 
-  if (phase.empty() || phase == "receivingManifest" || phase == "receivingAlgorithm" ||
-      phase == "receivingData") {
-    for (const auto& up : *plan) {
-      if (phase == "failed" || phase == "stopped") break;
-      if (already_received(state, up.source.item)) {
-        out << "manager: " << up.label << " already received by the agent\n";
-        continue;
+    if (phase.empty() || phase == "receivingManifest" || phase == "receivingAlgorithm" ||
+        phase == "receivingData") {
+      for (const auto& up : *plan) {
+        if (phase == "failed" || phase == "stopped") break;
+        if (already_received(state, up.source.item)) {
+          out << "manager: " << up.label << " already received by the agent\n";
+          continue;
+        }
+        std::error_code ec;
+        Progress progress(up.label, std::filesystem::file_size(up.source.path, ec), out,
+                          c.live_progress);
+        auto s = session.upload(cid, up.source, progress, deadline);
+        if (!s) {
+          if (s.error().code == "already_received") continue;
+          return make_error(s.error().code,
+                            "upload of " + up.label + " rejected: " + s.error().message);
+        }
+        progress.finish("uploaded");
       }
-      std::error_code ec;
-      Progress progress(up.label, std::filesystem::file_size(up.source.path, ec), out,
-                        c.live_progress);
-      auto s = session.upload(cid, up.source, progress, deadline);
-      if (!s) {
-        if (s.error().code == "already_received") continue;
-        return make_error(s.error().code,
-                          "upload of " + up.label + " rejected: " + s.error().message);
-      }
-      progress.finish("uploaded");
+    }
+
+    auto ready = [&] { return is_terminal_or_ready(phase); };
+    if (auto s = session.pump_until(ready, deadline); !s)
+      return make_error(s.error().code, s.error().message + " (computation state: " +
+                                            (phase.empty() ? "unknown" : phase) + ")");
+    if (phase == "stopped")
+      return make_error("computation_stopped", "computation " + cid + " was stopped");
+    if (phase == "failed")
+      return make_error("computation_failed",
+                        "computation " + cid + " failed: " +
+                            failure_reason(failed_event ? failed_event : session.last_event()));
+
+    Progress progress("results", 0, out, c.live_progress);
+    auto res = session.fetch_result(cid, *consumer, c.results, progress, deadline);
+    if (!res) return make_error(res.error().code, "results: " + res.error().message);
+    progress.finish("received");
+    out << "manager: results stored at " << c.results << " (" << res->size << " bytes, sha3-256 "
+        << to_hex(res->sha3_256) << ")\n";
+
+    // The ack moves the agent on; show the final state and the events it produced.
+    auto fin = session.call(m::StateGet{}, cid, deadline);
+    if (!fin) return fin.take_error();
+    const auto& final_state = std::get<m::State>(fin->envelope.body);
+    auto settle = std::min(deadline, Clock::now() + std::chrono::seconds(5));
+    (void)session.pump_until([&] { return session.stored_seq() >= final_state.seq; }, settle);
+    if (final_state.state == "complete") {
+      out << "manager: computation " << cid << " complete\n";
+    } else {
+      out << "manager: computation " << cid << " is " << final_state.state << " ("
+          << final_state.consumers_pending << " more consumer(s) to fetch the results)\n";
+    }
+    return ok_status();
+  };
+  const Status result = drive();
+  // Held: the agents keep being answered (pings, events), so the dashboard shows them as they
+  // are, until the caller lets go.
+  if (c.hold) {
+    bool released = false;  // latched: hold() may consume what released it (a line of input)
+    auto let_go = [&] { return released = released || c.hold(result); };
+    while (!let_go()) {
+      auto s = session.pump_until(let_go, Clock::now() + std::chrono::milliseconds(200));
+      if (!s && s.error().code != "timeout") break;
     }
   }
-
-  auto ready = [&] { return is_terminal_or_ready(phase); };
-  if (auto s = session.pump_until(ready, deadline); !s)
-    return make_error(s.error().code, s.error().message + " (computation state: " +
-                                          (phase.empty() ? "unknown" : phase) + ")");
-  if (phase == "stopped")
-    return make_error("computation_stopped", "computation " + cid + " was stopped");
-  if (phase == "failed")
-    return make_error("computation_failed",
-                      "computation " + cid + " failed: " +
-                          failure_reason(failed_event ? failed_event : session.last_event()));
-
-  Progress progress("results", 0, out, c.live_progress);
-  auto res = session.fetch_result(cid, *consumer, c.results, progress, deadline);
-  if (!res) return make_error(res.error().code, "results: " + res.error().message);
-  progress.finish("received");
-  out << "manager: results stored at " << c.results << " (" << res->size << " bytes, sha3-256 "
-      << to_hex(res->sha3_256) << ")\n";
-
-  // The ack moves the agent on; show the final state and the events it produced.
-  auto fin = session.call(m::StateGet{}, cid, deadline);
-  if (!fin) return fin.take_error();
-  const auto& final_state = std::get<m::State>(fin->envelope.body);
-  auto settle = std::min(deadline, Clock::now() + std::chrono::seconds(5));
-  (void)session.pump_until([&] { return session.stored_seq() >= final_state.seq; }, settle);
-  if (final_state.state == "complete") {
-    out << "manager: computation " << cid << " complete\n";
-  } else {
-    out << "manager: computation " << cid << " is " << final_state.state << " ("
-        << final_state.consumers_pending << " more consumer(s) to fetch the results)\n";
-  }
-  return ok_status();
+  return result;
 }
 
 }  // namespace cocos::manager

@@ -3,7 +3,8 @@
 # (a bin algorithm with one dataset) while this test reads the JSON API over real HTTP, follows
 # the SSE stream with curl, parses /metrics, and loads the dashboard in Debian's headless
 # Chromium (--dump-dom), checking that the finished computation shows as complete with its
-# events. The manager keeps serving after the run (--http-hold) until its stdin gets a line.
+# events. The manager keeps serving after the run (--http-hold), the agent's heartbeats
+# included, until its stdin gets a line.
 # Exit 77 (skipped) only when Chromium cannot start at all.
 source "$COCOS_SOURCE_DIR/tests/e2e/lib.sh"
 H=$(dirname "$0")
@@ -93,6 +94,12 @@ assert seqs == sorted(seqs) and len(seqs) == c["events_total"] and len(seqs) >= 
 assert seqs[:2] == [e["seq"] for e in e1["events"]]
 assert all(e["computation_id"] == cid for e in ev["events"])
 PY
+# Held after the run, the manager still answers the agent: its heartbeats keep arriving.
+seen() { curl -fsS "$URL/api/agents" | python3 -c 'import json,sys; print(json.load(sys.stdin)["agents"][0]["last_seen_ms"])'; }
+seen_after() { [ "$(seen)" -gt "$1" ]; }
+first_seen=$(seen)
+wait_until 15 "the held manager stopped hearing the agent" seen_after "$first_seen"
+
 # since=S skips what the client has seen.
 last=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["next_since"])' "$W/evall.json")
 curl -fsS "$URL/api/computations/$CID/events?since=$last" | python3 -c 'import json,sys; j=json.load(sys.stdin); assert j["events"]==[] and not j["more"], j' \

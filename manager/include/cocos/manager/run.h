@@ -10,6 +10,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -42,6 +43,10 @@ struct RunConfig {
   RouterOptions router;  // CURVE
   // Extra observer (the HTTP face's model), called after the run's own printing; may be empty.
   SessionObserver monitor;
+  // When set, the session stays open after the run (agents' pings and events still answered)
+  // until it returns true; it is asked with the run's outcome, between messages and at least
+  // every 200 ms (`run --http-hold` keeps the dashboard live this way until Enter).
+  std::function<bool(const Status& outcome)> hold;
 };
 
 // Returns ok when the computation completed and the results are stored (and verified) at
