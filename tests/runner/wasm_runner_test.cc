@@ -1,6 +1,6 @@
 // wasm runner end to end through node's WASI (run-wasi.mjs): a hand-written module that reads a
 // dataset through the /cocos/datasets preopen and writes a result through /cocos/results, a
-// guest exit code, a trap, and a refused symlink.
+// guest exit code, a trap, a refused symlink, and a datasets preopen that cannot be changed.
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -25,6 +25,12 @@ const char* kImports = R"(
   (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+  (import "wasi_snapshot_preview1" "path_unlink_file"
+    (func $path_unlink_file (param i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "path_create_directory"
+    (func $path_create_directory (param i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "path_rename"
+    (func $path_rename (param i32 i32 i32 i32 i32 i32) (result i32)))
   (memory (export "memory") 1)
 )";
 
@@ -66,6 +72,47 @@ const char* kSymlinkBody = R"(
                             (i32.const 6))
       (then (call $proc_exit (i32.const 0))))
     (call $proc_exit (i32.const 9)))
+)";
+
+// Tries to change the datasets preopen in every way a guest could, then reads in.txt: exits 0
+// when every change was refused and the read worked; 20..25 name a change that was allowed.
+const char* kReadOnlyDatasetsBody = R"(
+  (data (i32.const 100) "in.txt")
+  (data (i32.const 120) "new.txt")
+  (data (i32.const 140) "newdir")
+  (func (export "_start")
+    ;; create datasets/new.txt for writing (oflags creat, rights fd_write)
+    (if (i32.eqz (call $path_open (i32.const 3) (i32.const 0) (i32.const 120) (i32.const 7)
+                                  (i32.const 1) (i64.const 64) (i64.const 0) (i32.const 0)
+                                  (i32.const 212)))
+      (then (call $proc_exit (i32.const 20))))
+    ;; open datasets/in.txt for writing, and with truncation
+    (if (i32.eqz (call $path_open (i32.const 3) (i32.const 0) (i32.const 100) (i32.const 6)
+                                  (i32.const 0) (i64.const 64) (i64.const 0) (i32.const 0)
+                                  (i32.const 212)))
+      (then (call $proc_exit (i32.const 21))))
+    (if (i32.eqz (call $path_open (i32.const 3) (i32.const 0) (i32.const 100) (i32.const 6)
+                                  (i32.const 8) (i64.const 2) (i64.const 0) (i32.const 0)
+                                  (i32.const 212)))
+      (then (call $proc_exit (i32.const 22))))
+    (if (i32.eqz (call $path_unlink_file (i32.const 3) (i32.const 100) (i32.const 6)))
+      (then (call $proc_exit (i32.const 23))))
+    (if (i32.eqz (call $path_create_directory (i32.const 3) (i32.const 140) (i32.const 6)))
+      (then (call $proc_exit (i32.const 24))))
+    (if (i32.eqz (call $path_rename (i32.const 3) (i32.const 100) (i32.const 6) (i32.const 3)
+                                    (i32.const 120) (i32.const 7)))
+      (then (call $proc_exit (i32.const 25))))
+    ;; reading still works
+    (if (call $path_open (i32.const 3) (i32.const 0) (i32.const 100) (i32.const 6) (i32.const 0)
+                         (i64.const 2) (i64.const 0) (i32.const 0) (i32.const 212))
+      (then (call $proc_exit (i32.const 10))))
+    (i32.store (i32.const 200) (i32.const 1024))
+    (i32.store (i32.const 204) (i32.const 4096))
+    (if (call $fd_read (i32.load (i32.const 212)) (i32.const 200) (i32.const 1) (i32.const 208))
+      (then (call $proc_exit (i32.const 11))))
+    (if (i32.ne (i32.load (i32.const 208)) (i32.const 8))
+      (then (call $proc_exit (i32.const 12))))
+    (call $proc_exit (i32.const 0)))
 )";
 
 std::string build_module(const std::string& dir, const std::string& name, const std::string& body) {
@@ -129,6 +176,19 @@ TEST(WasmRunner, SymlinksCannotBeCreated) {
   ASSERT_TRUE(r.ok()) << r.error().to_string();
   EXPECT_TRUE(r->success) << r->reason << "\n" << c.dump();
   EXPECT_FALSE(std::filesystem::exists(ws.results + "/escape"));
+}
+
+TEST(WasmRunner, DatasetsAreReadOnly) {
+  Workspace ws;
+  write_file(ws.datasets + "/in.txt", "dataset\n");
+  std::string wasm = build_module(ws.work, "readonly", kReadOnlyDatasetsBody);
+  Collector c;
+  auto r = Runner(wasm_config()).run(ws.spec(AlgoType::kWasm, wasm), c.sink(), {});
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_TRUE(r->success) << r->reason << "\n" << c.dump();
+  EXPECT_EQ(read_file(ws.datasets + "/in.txt"), "dataset\n");
+  EXPECT_FALSE(std::filesystem::exists(ws.datasets + "/new.txt"));
+  EXPECT_FALSE(std::filesystem::exists(ws.datasets + "/newdir"));
 }
 
 TEST(WasmRunner, MissingRuntimeScriptIsAnError) {

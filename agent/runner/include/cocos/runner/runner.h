@@ -23,7 +23,7 @@
 //          and stop. CONTAINERS_CONF is set for podman (see containers.conf next to this file).
 //  wasm:   `wasm_command` with placeholders expanded; default: node run-wasi.mjs (preview1,
 //          preopens /cocos/datasets and /cocos/results, guest exit code returned, 134 on a trap,
-//          symlink and hard-link creation refused).
+//          symlink and hard-link creation refused, the datasets preopen read-only).
 #pragma once
 
 #include <sys/types.h>
