@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Least privilege: with --algorithm-uid the algorithm runs as an unprivileged user (no new
-# privileges, its own process group, rlimits: runner library). It can read its own dataset and
-# write its results, but not the agent's CURVE secret key, state.json or event journal.
+# privileges, its own process group, rlimits: runner library). It can read its own dataset (but
+# not change it) and write its results, but not the agent's CURVE secret key, state.json or
+# event journal.
 # The algorithm itself reports what it could read; the test checks the report.
 source "$(dirname "$0")/../e2e/lib.sh"
 : "${COCOS_CURVE_KEYGEN:?}"
@@ -19,6 +20,10 @@ try state "$2"
 try journal "$3"
 try dataset "$DATASETS_DIR/numbers.txt"
 if ls "$4" >/dev/null 2>&1; then echo "work_dir listed" >>"$r"; else echo "work_dir denied" >>"$r"; fi
+# Its inputs are read-only to it: no overwrite, no new file, no chmod back (not the owner).
+if ( : >"$DATASETS_DIR/numbers.txt" ) 2>/dev/null; then echo "dataset WRITTEN" >>"$r"; else echo "dataset write denied" >>"$r"; fi
+if ( : >"$DATASETS_DIR/new.txt" ) 2>/dev/null; then echo "dataset dir WRITTEN" >>"$r"; else echo "dataset dir write denied" >>"$r"; fi
+if chmod u+w "$DATASETS_DIR/numbers.txt" 2>/dev/null; then echo "dataset CHMOD" >>"$r"; else echo "dataset chmod denied" >>"$r"; fi
 echo "uid $(id -u)" >>"$r"' --args "[\"$K/agent.key\", \"$W/agent/state.json\", \"$W/agent/events/journal\", \"$W/agent\"]"
 start_agent least-priv --algorithm-uid $NOBODY --curve-key "$K/agent" --curve-manager-key "$K/mgr.pub"
 simple_run --curve-key "$K/mgr" --curve-agent-key "$K/agent.pub"
@@ -30,4 +35,7 @@ echo "$report" | grep -qx "dataset READ" || fail "the algorithm could not read i
 echo "$report" | grep -qx "curve_secret denied" || fail "the algorithm read the agent's CURVE secret key"
 echo "$report" | grep -qx "state denied" || fail "the algorithm read the agent's state.json"
 echo "$report" | grep -qx "journal denied" || fail "the algorithm read the agent's event journal"
-pass "least privilege: algorithm as uid $NOBODY read its dataset, not the agent's key, state or journal"
+echo "$report" | grep -qx "dataset write denied" || fail "the algorithm overwrote its dataset"
+echo "$report" | grep -qx "dataset dir write denied" || fail "the algorithm created a file among its datasets"
+echo "$report" | grep -qx "dataset chmod denied" || fail "the algorithm changed its dataset's mode"
+pass "least privilege: algorithm as uid $NOBODY read its dataset (read-only), not the agent's key, state or journal"

@@ -2,14 +2,45 @@
 #include "run_worker.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "cocos/archive/zip_writer.h"
 #include "cocos/common/hash.h"
 
 namespace cocos::agent::app {
+
+namespace {
+
+// chown -R of `work_dir` to uid:gid, except the `datasets` subtree: owner unchanged (the agent),
+// group gid, directories 0750 and files 0640 (symlinks are not followed; a dataset tree has
+// none, the safe unpacker refuses them).
+bool hand_over(const std::string& work_dir, const std::string& datasets, uid_t uid, gid_t gid) {
+  namespace fs = std::filesystem;
+  const fs::path data = fs::path(datasets).lexically_normal();
+  auto in_datasets = [&](const fs::path& p) {
+    const fs::path n = p.lexically_normal();
+    auto [d, _] = std::mismatch(data.begin(), data.end(), n.begin(), n.end());
+    return d == data.end();
+  };
+  auto one = [&](const fs::path& p, bool is_dir) {
+    if (!in_datasets(p)) return ::lchown(p.c_str(), uid, gid) == 0;
+    return ::lchown(p.c_str(), static_cast<uid_t>(-1), gid) == 0 &&
+           ::chmod(p.c_str(), is_dir ? 0750 : 0640) == 0;
+  };
+  std::error_code ec;
+  bool ok = one(work_dir, true);
+  for (auto it = fs::recursive_directory_iterator(work_dir, ec);
+       ok && !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    ok = one(it->path(), it->is_directory(ec) && !it->is_symlink(ec));
+  }
+  return ok && !ec;
+}
+
+}  // namespace
 
 RunWorker::RunWorker(runner::RunnerConfig config, archive::ZipOptions results, LoopQueue& queue)
     : runner_(std::move(config)), results_(results), queue_(queue) {}
@@ -65,18 +96,15 @@ RunOutcome RunWorker::execute(const runner::Runner& runner, const archive::ZipOp
   rs.requirements = spec.requirements_path.value_or("");
   rs.timeout = spec.timeout;
   rs.network = spec.network;
-  // Least privilege (--algorithm-uid): the computation's directory (algorithm, datasets,
-  // results, python's venv) is handed to the algorithm's user; nothing else of the agent is.
+  // Least privilege (--algorithm-uid): the computation's directory (algorithm, results,
+  // python's venv) is handed to the algorithm's user; nothing else of the agent is. The
+  // datasets stay the agent's, readable through the algorithm's group and writable by nobody
+  // else: the algorithm reads them and cannot change them (nor chmod them back, not being
+  // their owner).
   if (runner.config().uid) {
-    std::error_code ec;
     const uid_t uid = *runner.config().uid;
     const gid_t gid = runner.config().gid.value_or(static_cast<gid_t>(uid));
-    bool ok = ::chown(spec.work_dir.c_str(), uid, gid) == 0;
-    for (auto it = std::filesystem::recursive_directory_iterator(spec.work_dir, ec);
-         ok && !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-      ok = ::lchown(it->path().c_str(), uid, gid) == 0;
-    }
-    if (!ok || ec) {
+    if (!hand_over(spec.work_dir, spec.datasets_dir, uid, gid)) {
       out.error = "cannot hand the computation directory to uid " + std::to_string(uid);
       return out;
     }
