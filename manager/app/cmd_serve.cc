@@ -1,5 +1,4 @@
 // serve subcommand: hold every agent that connects until SIGINT or SIGTERM.
-#include <poll.h>
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
