@@ -16,7 +16,17 @@ pkg_check_modules(TSS2_ESYS REQUIRED IMPORTED_TARGET tss2-esys)
 pkg_check_modules(TSS2_TCTILDR REQUIRED IMPORTED_TARGET tss2-tctildr)
 pkg_check_modules(TSS2_MU REQUIRED IMPORTED_TARGET tss2-mu)
 pkg_check_modules(TSS2_RC REQUIRED IMPORTED_TARGET tss2-rc)
+# cpp-httplib with OpenSSL (the dashboard's server, the KDS client): Debian's libcpp-httplib-dev
+# ships httplib.h plus a compiled libcpp-httplib.so built with CPPHTTPLIB_OPENSSL_SUPPORT
+# (pkg-config cpp-httplib); an upstream CMake package is used when there is one.
 find_package(httplib QUIET)
+add_library(cocos_httplib INTERFACE)
+if(TARGET httplib::httplib)
+  target_link_libraries(cocos_httplib INTERFACE httplib::httplib)
+else()
+  pkg_check_modules(CPPHTTPLIB REQUIRED IMPORTED_TARGET GLOBAL cpp-httplib)
+  target_link_libraries(cocos_httplib INTERFACE PkgConfig::CPPHTTPLIB)
+endif()
 if(COCOS_BUILD_TESTS)
   find_package(GTest REQUIRED)
   find_package(benchmark REQUIRED)

@@ -7,10 +7,12 @@
 
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include "cocos/bus/curve.h"
 #include "cocos/manager/offline_tools.h"
 #include "cocos/verifier/evidence/evidence.h"
+#include "cocos/verifier/kds/kds_client.h"
 #include "cocos/verifier/policy/policy.h"
 #include "cocos/verifier/snp/certs.h"
 #include "cocos/verifier/snp/crl.h"
@@ -45,6 +47,16 @@ int verify_and_pin(const AttestOptions& o, const std::string& body, const Bytes&
     auto crls = cocos::verifier::snp::load_crl_file(path);
     if (!crls) return fail("bad_crl", crls.error().to_string());
     for (auto& c : *crls) opt.crls.push_back(std::move(c));
+  }
+  std::optional<cocos::verifier::kds::KdsClient> kds;
+  if (o.kds || o.kds_crl || !o.kds_url.empty()) {
+    cocos::verifier::kds::KdsOptions ko;
+    if (!o.kds_url.empty()) ko.base_url = o.kds_url;
+    while (ko.base_url.ends_with('/')) ko.base_url.pop_back();
+    ko.cache_dir = o.kds_cache;
+    kds.emplace(std::move(ko));
+    if (o.kds || !o.kds_url.empty()) opt.fetch_vcek = kds->vcek_fetcher();
+    if (o.kds_crl) opt.fetch_crls = kds->crl_fetcher();
   }
   opt.require_event_log = o.require_event_log;
   const auto verdict = ev::verify_evidence(*input, opt);

@@ -102,6 +102,16 @@ int run_attest(const AttestOptions& o) {
     std::cerr << "cocos-manager: attest: usage: --verify needs --policy FILE\n";
     return 2;
   }
+  const bool kds = o.kds || o.kds_crl || !o.kds_url.empty() || !o.kds_cache.empty();
+  if (kds && !o.verify) {
+    std::cerr << "cocos-manager: attest: usage: --kds, --kds-crl, --kds-url and --kds-cache "
+                 "need --verify\n";
+    return 2;
+  }
+  if (!o.kds_cache.empty() && !(o.kds || o.kds_crl || !o.kds_url.empty())) {
+    std::cerr << "cocos-manager: attest: usage: --kds-cache needs --kds or --kds-crl\n";
+    return 2;
+  }
   m::AttestationGet req{o.type, *tee, *vtpm, o.bind_bus_key || o.verify};
   return with_agent(o.agent, req, "attest", [&](const Incoming& in) {
     const auto& ev = std::get<m::Evidence>(in.envelope.body);

@@ -115,6 +115,10 @@ struct AttestOptions {
   std::string policy;                    // verifier policy file (required with --verify)
   std::vector<std::string> trust_roots;  // extra roots (the simulated SNP's ARK)
   std::vector<std::string> crls;         // AMD CRL files (revocation, offline)
+  bool kds = false;                      // fetch a missing VCEK from AMD's KDS
+  bool kds_crl = false;                  // fetch the ARK's CRL from AMD's KDS
+  std::string kds_url;                   // KDS base URL (a mirror); implies kds
+  std::string kds_cache;                 // cache folder for fetched VCEKs and CRLs
   bool require_event_log = false;        // a vTPM evidence without firmware event log fails
   std::string expect_agent_key;          // Z85 .pub file the attested key must equal
   std::string pin;                       // where to write the verified key (Z85)

@@ -164,6 +164,14 @@ int main(int argc, char** argv) {
   at->add_option("--crl", attest.crls,
                  "AMD CRL (DER or PEM) the chain must not be revoked in (with --verify); repeat")
       ->take_all();
+  at->add_flag("--kds", attest.kds,
+               "with --verify: fetch the VCEK from AMD's KDS when the evidence has none");
+  at->add_flag("--kds-crl", attest.kds_crl,
+               "with --verify: fetch the ARK's CRL from AMD's KDS and check the chain against it");
+  at->add_option("--kds-url", attest.kds_url,
+                 "KDS base URL, e.g. a mirror (default https://kdsintf.amd.com; implies --kds)");
+  at->add_option("--kds-cache", attest.kds_cache,
+                 "keep fetched VCEKs (for good) and CRLs (until nextUpdate) in this folder");
   at->add_flag("--require-event-log", attest.require_event_log,
                "with --verify: fail evidence that carries no firmware event log");
   at->add_option("--expect-agent-key", attest.expect_agent_key,

@@ -5,7 +5,8 @@
 # SHA3-512(tee_nonce | bus_key)), and only then pins the agent's key. Refused, and nothing pinned:
 # a key other than the one the operator expects (a swapped key), evidence that fails the
 # policy, and a chain whose ASK a CRL revokes (CRLs made with the openssl CLI's own CA, signed
-# by the simulated ARK). The pinned file then admits the agent as --curve-agent-key.
+# by the simulated ARK). The pinned file then admits the agent as --curve-agent-key. The KDS
+# options reach the verifier (an AMD CRL is not fetched for the simulated chain).
 source "$(dirname "$0")/../e2e/lib.sh"
 : "${COCOS_CURVE_KEYGEN:?}"
 [ -n "${COCOS_VERIFIER:-}" ] || skip "cocos-verifier not built"
@@ -66,6 +67,18 @@ attest --policy "$W/policy.json" --crl "$CA/revoked.crl" --pin "$W/revoked.pub"
 grep -q 'FAIL\] snp.crl.revoked' "$W/attest.out" || fail "no snp.crl.revoked failure: $(cat "$W/attest.out")"
 [ ! -e "$W/revoked.pub" ] || fail "a key was pinned from a revoked chain"
 pass "revoked ASK refused, nothing pinned"
+
+# --kds-crl with the simulated chain: AMD's CRL cannot speak for a chain that ends at a
+# --trust-root, so the check is skipped and KDS (port 9, where nothing listens) is not asked.
+attest --policy "$W/policy.json" --kds-crl --kds-url http://127.0.0.1:9
+[ "$ATTEST_RC" -eq 0 ] || fail "attest --kds-crl failed: $(cat "$W/attest.out" "$W/attest.err")"
+grep -q 'skip\] snp.kds.crl' "$W/attest.out" || fail "no skipped snp.kds.crl: $(cat "$W/attest.out")"
+set +e
+"$M" attest --bind "$BUS" --agent "$ID" --out "$W/x.msgpack" --kds >/dev/null 2>"$W/usage.err"
+rc=$?
+set -e
+[ $rc -eq 2 ] && grep -q 'need --verify' "$W/usage.err" || fail "--kds without --verify: rc $rc $(cat "$W/usage.err")"
+pass "KDS options: CRL skipped for a simulated chain; usage checked"
 
 # The real thing (with a current CRL).
 attest --policy "$W/policy.json" --crl "$CA/current.crl" --pin "$W/pinned.pub"

@@ -31,6 +31,17 @@ void add_common(CLI::App* sub, CommonVerify& c) {
   sub->add_flag("--json", c.json, "machine-readable verdict");
   sub->add_option("--time", c.time, "verify certificates at this UNIX time instead of now");
 }
+void add_kds(CLI::App* sub, KdsArgs& k) {
+  sub->add_flag("--kds", k.vcek, "fetch the VCEK from AMD's KDS when the report comes without one");
+  sub->add_flag("--kds-crl", k.crl,
+                "fetch the ARK's CRL from AMD's KDS and check the chain against it");
+  sub->add_option("--kds-url", k.url,
+                  "KDS base URL, e.g. a mirror (default https://kdsintf.amd.com; implies --kds)");
+  sub->add_option("--kds-cache", k.cache,
+                  "keep fetched VCEKs (for good) and CRLs (until nextUpdate) in this folder");
+  sub->add_option("--kds-ca", k.ca, "CA bundle (PEM) for the KDS URL's TLS (default: system's)");
+  sub->add_option("--kds-timeout", k.timeout, "seconds per connect/read (default 20)");
+}
 }  // namespace
 
 int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
@@ -75,6 +86,7 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
                    "compare MEASUREMENT with the launch digest of this IGVM file");
   snpc->add_flag("--native-zero", s.native_zero, "IGVM measurement option");
   add_common(snpc, s.c);
+  add_kds(snpc, s.c.kds);
 
   VtpmArgs t;
   auto* vt = app.add_subcommand("vtpm", "verify one vTPM quote");
@@ -97,6 +109,7 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
   ev->add_flag("--require-event-log", e.require_event_log,
                "fail (rather than skip) when the evidence carries no event log");
   add_common(ev, e.c);
+  add_kds(ev, e.c.kds);
 
   ShowArgs sh;
   auto* show = app.add_subcommand(

@@ -19,6 +19,8 @@ int cmd_evidence(const EvidenceArgs& a, const Io& io) {
   o.extra_roots = setup->extra_roots;
   o.crls = setup->crls;
   o.now = a.c.now();
+  o.fetch_vcek = setup->vcek_fetcher();
+  o.fetch_crls = setup->crl_fetcher();
   o.require_event_log = a.require_event_log;
   if (!a.tee_nonce.empty()) {
     auto n = from_hex(a.tee_nonce);

@@ -53,6 +53,8 @@ int cmd_snp(const SnpArgs& a, const Io& io) {
   so.verify.extra_roots = setup->extra_roots;
   so.verify.crls = setup->crls;
   so.verify.now = a.c.now();
+  so.verify.fetch_vcek = setup->vcek_fetcher();
+  so.verify.fetch_crls = setup->crl_fetcher();
   if (!a.igvm.empty()) {
     igvm::MeasureOptions mo;
     mo.native_zero = a.native_zero;

@@ -35,6 +35,16 @@ struct MeasureArgs {
 };
 int cmd_measure(const MeasureArgs& a, const Io& io);
 
+// AMD KDS (verifier/kds): fetch a missing VCEK (--kds) and the ARK's CRL (--kds-crl).
+struct KdsArgs {
+  bool vcek = false;
+  bool crl = false;
+  std::string url;    // base URL; implies --kds
+  std::string cache;  // cache directory
+  std::string ca;     // CA bundle for the KDS mirror's TLS
+  double timeout = 20;
+};
+
 struct CommonVerify {
   std::string policy;
   std::vector<std::string> trust_roots;
@@ -42,6 +52,7 @@ struct CommonVerify {
   std::string product;
   bool json = false;
   std::optional<long long> time;  // UNIX seconds; default now
+  KdsArgs kds;                    // snp and evidence only
   std::time_t now() const;
 };
 

@@ -182,6 +182,8 @@ Verdict verify_evidence(const EvidenceInput& ev, const EvidenceOptions& opt) {
     so.verify.crls = opt.crls;
     so.verify.now = opt.now;
     so.verify.cache = opt.cache;
+    so.verify.fetch_vcek = opt.fetch_vcek;
+    so.verify.fetch_crls = opt.fetch_crls;
     so.skip_report_data = true;
     const auto auth = run_snp_checks(sev, so, v);
     if (ev.simulated && !auth.chained_to_extra_root && auth.authentic) {

@@ -41,6 +41,45 @@ ChainFound find_chain(const Cert& leaf, const std::vector<const Cert*>& inters,
   return out;
 }
 
+// The VCEK from the caller's fetcher (AMD KDS), recorded as snp.kds.vcek.
+std::optional<Cert> fetch_vcek(const SnpReport& r, Product product, const VcekFetcher& fetch,
+                               Verdict& v) {
+  const char* title = "VCEK fetched for CHIP_ID at REPORTED_TCB (AMD KDS)";
+  if (product == Product::kUnknown) {
+    v.fail("snp.kds.vcek", title, "CPUID_FAM_ID/CPUID_MOD_ID", "a known product",
+           "unknown (a v2 report has no CPUID)", "name it with --product");
+    return std::nullopt;
+  }
+  auto got = fetch(r, product);
+  if (!got) {
+    v.fail("snp.kds.vcek", title, "CHIP_ID, REPORTED_TCB", "the chip's VCEK",
+           got.error().to_string(),
+           "check the network or --kds-url, or pass the VCEK with --vcek FILE");
+    return std::nullopt;
+  }
+  v.pass("snp.kds.vcek", title, "CHIP_ID, REPORTED_TCB", "the chip's VCEK", got->source);
+  return std::move(got->cert);
+}
+
+// The product ARK's CRLs from the caller's fetcher, appended to `crls`; snp.kds.crl.
+void fetch_crls(Product p, bool vlek, bool extra_root, const VerifyOptions& opt,
+                std::vector<Crl>& crls, Verdict& v) {
+  const char* title = "CRL of the ARK fetched (AMD KDS)";
+  if (extra_root) {
+    v.skip("snp.kds.crl", title, "the chain ends at a root given with --trust-root, not AMD's");
+    return;
+  }
+  auto got = opt.fetch_crls(p, vlek, opt.now);
+  if (!got) {
+    v.fail("snp.kds.crl", title, "CRL", std::string("the CRL of ARK-") + product_name(p),
+           got.error().to_string(), "check the network or --kds-url, or pass --crl FILE");
+    return;
+  }
+  v.pass("snp.kds.crl", title, "CRL", std::string("the CRL of ARK-") + product_name(p),
+         got->source);
+  for (auto& c : got->crls) crls.push_back(std::move(c));
+}
+
 }  // namespace
 
 Status add_certs(SnpEvidence& ev, std::vector<Cert> certs) {
@@ -110,10 +149,18 @@ AuthResult verify_authenticity(const SnpEvidence& ev, const VerifyOptions& opt, 
            "0 (VCEK) or 1 (VLEK)", std::to_string(r.signing_key()));
     return res;
   }
-  if (!ev.leaf) {
+  std::optional<Cert> leaf = ev.leaf;
+  if (!leaf && !vlek && opt.fetch_vcek) {
+    leaf = fetch_vcek(r, res.product, opt.fetch_vcek, v);
+    if (leaf) ext = &leaf->amd_extensions();
+  }
+  if (!leaf) {
     v.fail("snp.signature", std::string("report signature checked with the ") + leaf_name,
            "SIGNATURE", std::string("a ") + leaf_name + " certificate", "none given",
-           "pass --vcek FILE or --certs DIR, or use an extended report with a certificate table");
+           vlek ? "pass --vcek FILE (the VLEK) or --certs DIR, or use an extended report with a "
+                  "certificate table"
+                : "pass --vcek FILE or --certs DIR, use an extended report with a certificate "
+                  "table, or fetch it with --kds");
     return res;
   }
   const bool leaf_is_vlek = ext && ext->csp_id.has_value();
@@ -122,7 +169,7 @@ AuthResult verify_authenticity(const SnpEvidence& ev, const VerifyOptions& opt, 
            vlek ? "VLEK (certificate with CSP_ID)" : "VCEK (certificate with HWID)",
            leaf_is_vlek ? "VLEK certificate" : "VCEK certificate");
   }
-  auto sig = verify_report_signature(r, *ev.leaf);
+  auto sig = verify_report_signature(r, *leaf);
   const bool sig_ok = v.expect(
       sig.ok(), "snp.signature", std::string("ECDSA P-384 signature by the ") + leaf_name,
       "SIGNATURE", "valid over bytes 0x000..0x29f", sig.ok() ? "valid" : sig.error().message,
@@ -154,7 +201,7 @@ AuthResult verify_authenticity(const SnpEvidence& ev, const VerifyOptions& opt, 
     with_amd.push_back(&bundle->intermediate);
     auto with_roots = roots;
     with_roots.emplace_back(&bundle->ark, false);
-    found = find_chain(*ev.leaf, with_amd, with_roots, cache);
+    found = find_chain(*leaf, with_amd, with_roots, cache);
     if (found.root) {
       if (res.product == Product::kUnknown) res.product = p;
       // Pointers may refer to this iteration's bundle: keep only what we need.
@@ -171,14 +218,17 @@ AuthResult verify_authenticity(const SnpEvidence& ev, const VerifyOptions& opt, 
       res.chained_to_extra_root = found.extra;
       // Validity.
       std::string problems;
-      for (const Cert* c : {&*ev.leaf, found.intermediate, found.root}) {
+      for (const Cert* c :
+           std::initializer_list<const Cert*>{&*leaf, found.intermediate, found.root}) {
         const std::string pr = validity_problem(*c, opt.now);
         if (!pr.empty()) problems += c->common_name() + " " + pr + " (" + c->validity() + "); ";
       }
       v.expect(problems.empty(), "snp.chain.validity", "certificates are within their validity",
                "notBefore/notAfter", "valid now", problems.empty() ? "valid" : problems);
-      if (!opt.crls.empty()) {
-        check_revocation(opt.crls, *ev.leaf, *found.intermediate, *found.root, opt.now, v);
+      std::vector<Crl> crls = opt.crls;
+      if (opt.fetch_crls) fetch_crls(p, vlek, found.extra, opt, crls, v);
+      if (!crls.empty()) {
+        check_revocation(crls, *leaf, *found.intermediate, *found.root, opt.now, v);
       }
       break;
     }

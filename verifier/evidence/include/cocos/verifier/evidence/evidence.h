@@ -16,6 +16,7 @@
 #include "cocos/verifier/policy/policy.h"
 #include "cocos/verifier/snp/certs.h"
 #include "cocos/verifier/snp/crl.h"
+#include "cocos/verifier/snp/verify.h"
 #include "cocos/verifier/verdict.h"
 #include "cocos/verifier/vtpm/quote.h"
 
@@ -50,6 +51,9 @@ struct EvidenceOptions {
   bool require_event_log = false;
   std::vector<snp::Cert> extra_roots;  // --trust-root
   std::vector<snp::Crl> crls;          // --crl
+  // Optional (verifier/kds): fetch a missing VCEK, and the CRLs (snp/verify.h).
+  snp::VcekFetcher fetch_vcek;
+  snp::CrlFetcher fetch_crls;
   std::time_t now = 0;
   // Optional caches a long-running verifier keeps across evidence (certs.h): parsed
   // certificates by DER, signature checks by fingerprints. Without them nothing is reused.

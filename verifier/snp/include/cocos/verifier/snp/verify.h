@@ -2,11 +2,14 @@
 // (embedded AMD roots, or an extra root given explicitly), certificate validity, VCEK TCB
 // extensions equal REPORTED_TCB (Turin layout with FMC), HWID equals CHIP_ID, and, with CRLs
 // given, no certificate of the chain revoked. Each step
-// appends named checks to the verdict. Nothing here reads the clock or the network.
+// appends named checks to the verdict. Nothing here reads the clock or the network: a caller
+// that wants a missing VCEK or the CRLs fetched (verifier/kds) passes functions that do it.
 #pragma once
 
 #include <ctime>
+#include <functional>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "cocos/verifier/snp/certs.h"
@@ -27,6 +30,21 @@ struct SnpEvidence {
 // otherwise intermediate. A second leaf is an error ("bad_cert").
 Status add_certs(SnpEvidence& ev, std::vector<Cert> certs);
 
+// A certificate or CRLs obtained for the verification, and where from (a URL or a cache file),
+// which the verdict records.
+struct FetchedLeaf {
+  Cert cert;
+  std::string source;
+};
+struct FetchedCrls {
+  std::vector<Crl> crls;
+  std::string source;
+};
+// Asked for the VCEK of the report's chip at its REPORTED_TCB when none was given.
+using VcekFetcher = std::function<Result<FetchedLeaf>(const SnpReport&, Product)>;
+// Asked for the CRLs of the product's ARK (VCEK or VLEK chain) once the chain is known.
+using CrlFetcher = std::function<Result<FetchedCrls>(Product, bool vlek, std::time_t now)>;
+
 struct VerifyOptions {
   std::optional<Product> product;  // --product or the policy's product
   std::vector<Cert> extra_roots;  // --trust-root (self-issued ones are roots, others intermediates)
@@ -36,6 +54,11 @@ struct VerifyOptions {
   ChainCache* cache = nullptr;
   // Revocation lists (crl.h); when given, the verified chain is checked against them.
   std::vector<Crl> crls;
+  // Optional: a missing VCEK is then fetched (check snp.kds.vcek) instead of failing
+  // snp.signature; with fetch_crls the chain's revocation is checked with the fetched CRLs
+  // (snp.kds.crl) in addition to `crls`.
+  VcekFetcher fetch_vcek;
+  CrlFetcher fetch_crls;
 };
 
 struct AuthResult {

@@ -1,0 +1,165 @@
+// KdsClient (kds_client.h): fetch, check, cache.
+#include "cocos/verifier/kds/kds_client.h"
+
+#include <openssl/x509.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "cocos/common/encoding.h"
+#include "cocos/igvm/measure.h"
+
+namespace cocos::verifier::kds {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::size_t kMaxCertBytes = 64u << 10;  // a VCEK is ~1.4 KiB
+
+// "" when `c` is the VCEK of the report's chip at its REPORTED_TCB, else what differs.
+std::string vcek_mismatch(const snp::Cert& c, const snp::SnpReport& r, bool turin) {
+  const auto& e = c.amd_extensions();
+  if (!e.hwid || !e.bl || !e.tee || !e.snp || !e.ucode || (turin && !e.fmc)) {
+    return "it lacks the VCEK's HWID or TCB extensions";
+  }
+  const std::size_t n = turin ? 8 : 64;
+  if (e.hwid->size() != n || !std::equal(e.hwid->begin(), e.hwid->end(), r.chip_id.begin())) {
+    return "its HWID " + to_hex(*e.hwid) + " is not CHIP_ID";
+  }
+  const snp::Tcb want = snp::decompose_tcb(r.reported_tcb, turin);
+  snp::Tcb got;
+  got.turin = turin;
+  got.bl = static_cast<std::uint8_t>(*e.bl);
+  got.tee = static_cast<std::uint8_t>(*e.tee);
+  got.snp = static_cast<std::uint8_t>(*e.snp);
+  got.ucode = static_cast<std::uint8_t>(*e.ucode);
+  got.fmc = turin ? static_cast<std::uint8_t>(*e.fmc) : 0;
+  if (!snp::tcb_eq(got, want)) {
+    return "its TCB " + snp::tcb_string(snp::compose_tcb(got), turin) + " is not REPORTED_TCB " +
+           snp::tcb_string(r.reported_tcb, turin);
+  }
+  return "";
+}
+
+// True when thisUpdate <= now < nextUpdate (a CRL without nextUpdate is current once issued).
+bool crl_current(const snp::Crl& c, std::time_t now) {
+  const ASN1_TIME* last = X509_CRL_get0_lastUpdate(c.get());
+  const ASN1_TIME* next = X509_CRL_get0_nextUpdate(c.get());
+  std::time_t t = now;
+  return last && X509_cmp_time(last, &t) < 0 && (!next || X509_cmp_time(next, &t) > 0);
+}
+
+// Writes `data` to `path` whole: a temp file beside it, then rename. Best effort: a cache that
+// cannot be written costs a fetch next time, not this verification.
+void cache_write(const fs::path& path, const Bytes& data) {
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  if (ec) return;
+  const fs::path tmp = path.string() + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    f.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
+    f.flush();
+    if (!f) {
+      fs::remove(tmp, ec);
+      return;
+    }
+  }
+  fs::rename(tmp, path, ec);
+  if (ec) fs::remove(tmp, ec);
+}
+
+std::optional<Bytes> cache_read(const fs::path& path, std::size_t max) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) return std::nullopt;
+  auto b = igvm::read_file_bounded(path.string(), max);
+  if (!b) return std::nullopt;
+  return std::move(*b);
+}
+
+}  // namespace
+
+Result<snp::FetchedLeaf> KdsClient::vcek(const snp::SnpReport& r, snp::Product p) const {
+  if (p == snp::Product::kUnknown) return make_error("usage", "the product is unknown");
+  if (std::all_of(r.chip_id.begin(), r.chip_id.end(), [](std::uint8_t b) { return b == 0; })) {
+    return make_error("kds_masked_chip",
+                      "CHIP_ID is all zero (MASK_CHIP_ID): KDS cannot be asked for this VCEK");
+  }
+  const bool turin = p == snp::Product::kTurin;
+  const std::string path = vcek_path(p, r.chip_id, r.reported_tcb);
+  fs::path cached;
+  if (!o_.cache_dir.empty()) {
+    const std::span<const std::uint8_t> hwid(r.chip_id.data(), turin ? 8 : 64);
+    char tcb[17];
+    std::snprintf(tcb, sizeof tcb, "%016llx", static_cast<unsigned long long>(r.reported_tcb));
+    cached = fs::path(o_.cache_dir) / snp::product_name(p) /
+             ("vcek-" + to_hex(hwid) + "-" + tcb + ".der");
+    if (auto der = cache_read(cached, kMaxCertBytes)) {
+      auto c = snp::Cert::from_der(*der);
+      // A damaged or foreign file is ignored and replaced by a fresh fetch.
+      if (c && vcek_mismatch(*c, r, turin).empty()) {
+        return snp::FetchedLeaf{std::move(*c), "cache " + cached.string()};
+      }
+    }
+  }
+  HttpOptions http = o_.http;
+  http.max_bytes = std::min(http.max_bytes, kMaxCertBytes);
+  auto body = http_get(o_.base_url, path, http);
+  if (!body) return body.take_error();
+  auto c = snp::Cert::from_der(*body);
+  if (!c) {
+    return make_error("kds_bad_response",
+                      o_.base_url + path + " did not send a DER certificate: " + c.error().message);
+  }
+  if (const auto why = vcek_mismatch(*c, r, turin); !why.empty()) {
+    return make_error("kds_bad_response", o_.base_url + path +
+                                              " sent a certificate that is not this chip's VCEK "
+                                              "at this TCB: " +
+                                              why);
+  }
+  if (!cached.empty()) cache_write(cached, *body);
+  return snp::FetchedLeaf{std::move(*c), o_.base_url + path};
+}
+
+Result<snp::FetchedCrls> KdsClient::crls(snp::Product p, bool vlek, std::time_t now) const {
+  if (p == snp::Product::kUnknown) return make_error("usage", "the product is unknown");
+  const std::string path = crl_path(p, vlek);
+  fs::path cached;
+  if (!o_.cache_dir.empty()) {
+    cached = fs::path(o_.cache_dir) / snp::product_name(p) / (vlek ? "crl-vlek.der" : "crl.der");
+    if (auto der = cache_read(cached, snp::kMaxCrlBytes)) {
+      auto crls = snp::parse_crls(*der);
+      if (crls && crls->size() == 1 && crl_current(crls->front(), now)) {
+        return snp::FetchedCrls{std::move(*crls), "cache " + cached.string()};
+      }
+    }
+  }
+  HttpOptions http = o_.http;
+  http.max_bytes = std::min(http.max_bytes, snp::kMaxCrlBytes);
+  auto body = http_get(o_.base_url, path, http);
+  if (!body) return body.take_error();
+  auto crls = snp::parse_crls(*body);
+  if (!crls || crls->empty()) {
+    return make_error("kds_bad_response", o_.base_url + path + " did not send a CRL" +
+                                              (crls ? std::string() : ": " + crls.error().message));
+  }
+  // Only a current CRL is kept; a stale one is still handed over, and the verdict says so.
+  if (!cached.empty() && crls->size() == 1 && crl_current(crls->front(), now)) {
+    cache_write(cached, *body);
+  }
+  return snp::FetchedCrls{std::move(*crls), o_.base_url + path};
+}
+
+snp::VcekFetcher KdsClient::vcek_fetcher() const {
+  return [this](const snp::SnpReport& r, snp::Product p) { return vcek(r, p); };
+}
+
+snp::CrlFetcher KdsClient::crl_fetcher() const {
+  return [this](snp::Product p, bool vlek, std::time_t now) { return crls(p, vlek, now); };
+}
+
+}  // namespace cocos::verifier::kds
