@@ -53,6 +53,8 @@ int verify_and_pin(const AttestOptions& o, const std::string& body, const Bytes&
     cocos::verifier::kds::KdsOptions ko;
     if (!o.kds_url.empty()) ko.base_url = o.kds_url;
     while (ko.base_url.ends_with('/')) ko.base_url.pop_back();
+    if (auto st = cocos::verifier::kds::check_base_url(ko.base_url); !st)
+      return fail("usage", st.error().message);
     ko.cache_dir = o.kds_cache;
     kds.emplace(std::move(ko));
     if (o.kds || !o.kds_url.empty()) opt.fetch_vcek = kds->vcek_fetcher();

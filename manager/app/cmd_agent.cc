@@ -6,6 +6,7 @@
 #include "attest_verify.h"
 #include "cocos/manager/agent_session.h"
 #include "cocos/manager/offline_tools.h"
+#include "cocos/verifier/kds/http_get.h"
 #include "commands.h"
 
 namespace cocos::manager::app {
@@ -107,6 +108,14 @@ int run_attest(const AttestOptions& o) {
     std::cerr << "cocos-manager: attest: usage: --kds, --kds-crl, --kds-url and --kds-cache "
                  "need --verify\n";
     return 2;
+  }
+  if (!o.kds_url.empty()) {
+    std::string url = o.kds_url;
+    while (url.ends_with('/')) url.pop_back();
+    if (auto st = verifier::kds::check_base_url(url); !st) {
+      std::cerr << "cocos-manager: attest: usage: --kds-url: " << st.error().message << "\n";
+      return 2;
+    }
   }
   if (!o.kds_cache.empty() && !(o.kds || o.kds_crl || !o.kds_url.empty())) {
     std::cerr << "cocos-manager: attest: usage: --kds-cache needs --kds or --kds-crl\n";

@@ -78,6 +78,12 @@ set +e
 rc=$?
 set -e
 [ $rc -eq 2 ] && grep -q 'need --verify' "$W/usage.err" || fail "--kds without --verify: rc $rc $(cat "$W/usage.err")"
+set +e
+"$M" attest --bind "$BUS" --agent "$ID" --out "$W/x.msgpack" --verify --policy "$W/policy.json" \
+  --kds-url ftp://kds.example >/dev/null 2>"$W/usage.err"
+rc=$?
+set -e
+[ $rc -eq 2 ] && grep -q 'http(s)://host' "$W/usage.err" || fail "--kds-url ftp: rc $rc $(cat "$W/usage.err")"
 pass "KDS options: CRL skipped for a simulated chain; usage checked"
 
 # The real thing (with a current CRL).

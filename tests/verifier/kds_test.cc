@@ -312,6 +312,7 @@ TEST(KdsClient, AnUnreachableKdsIsAClearErrorAndAFailedCheck) {
 
   EXPECT_EQ(kds::http_get("ftp://example", "/x", {}).error().code, "usage");
   EXPECT_EQ(kds::http_get("http://127.0.0.1:1/path", "/x", {}).error().code, "usage");
+  EXPECT_EQ(kds::http_get("https://", "/x", {}).error().code, "usage");
 }
 
 TEST(KdsClient, CrlIsCachedOnlyWhileCurrentAndIsCheckedNotTrusted) {
@@ -472,7 +473,7 @@ TEST(KdsCli, SnpAndEvidenceFetchTheVcekWithKds) {
   EXPECT_EQ(usage.code, 2) << usage.out;
   EXPECT_NE(usage.out.find("need --kds"), std::string::npos) << usage.out;
   CliRun bad_url = run_verifier(base + "--kds-url ftp://x", true);
-  EXPECT_EQ(bad_url.code, 1) << bad_url.out;
+  EXPECT_EQ(bad_url.code, 2) << bad_url.out;
   EXPECT_NE(bad_url.out.find("http(s)://host"), std::string::npos) << bad_url.out;
 }
 

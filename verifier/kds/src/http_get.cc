@@ -68,12 +68,18 @@ Attempt get_once(httplib::Client& cli, const std::string& path, std::size_t max_
 
 }  // namespace
 
-Result<Bytes> http_get(const std::string& base_url, const std::string& path, const HttpOptions& o) {
-  const std::string url = base_url + path;
-  if (!(base_url.starts_with("https://") || base_url.starts_with("http://")) ||
-      base_url.find('/', base_url.find("//") + 2) != std::string::npos) {
+Status check_base_url(const std::string& base_url) {
+  const bool scheme = base_url.starts_with("https://") || base_url.starts_with("http://");
+  if (!scheme || base_url.find('/', base_url.find("//") + 2) != std::string::npos ||
+      base_url.size() == base_url.find("//") + 2) {
     return make_error("usage", "KDS URL must be http(s)://host[:port] without a path: " + base_url);
   }
+  return ok_status();
+}
+
+Result<Bytes> http_get(const std::string& base_url, const std::string& path, const HttpOptions& o) {
+  const std::string url = base_url + path;
+  if (auto st = check_base_url(base_url); !st) return st.take_error();
   try {
     httplib::Client cli(base_url);
     if (!cli.is_valid()) return make_error("usage", "unusable KDS URL: " + base_url);

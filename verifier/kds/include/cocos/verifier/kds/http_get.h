@@ -27,7 +27,10 @@ struct HttpOptions {
   std::string ca_file;  // PEM bundle for https; empty: the system's store
 };
 
-// base_url: "https://host[:port]" or "http://host[:port]" (no path); path starts with '/'.
+// "usage" unless `base_url` is "https://host[:port]" or "http://host[:port]" (no path).
+Status check_base_url(const std::string& base_url);
+
+// base_url as above; path starts with '/'.
 // Errors: "usage" (bad base URL), "kds_unreachable" (transport, TLS, or retries exhausted),
 // "kds_not_found" (404), "kds_http" (another status), "too_large".
 Result<Bytes> http_get(const std::string& base_url, const std::string& path, const HttpOptions& o);
