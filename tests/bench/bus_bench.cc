@@ -129,11 +129,14 @@ void bench_event_latency(const Options& o, Report& r) {
   //  * realtime: the same with both I/O threads under SCHED_FIFO (--bus-rt-priority);
   //  * busy: both again while a helper keeps every CPU busy, as a CPU-bound algorithm does
   //    beside the agent (the case the real-time I/O thread is for);
-  //  * tcp floor: plain TCP, nothing else (tcp_floor.h).
+  //  * tcp floor: plain TCP, nothing else (tcp_floor.h);
+  //  * tcp floor, one wake-up: the same with a receiver that sleeps until data arrives, as
+  //    libzmq's I/O threads do: the least any zmq transport can pay here.
   struct Series {
     std::string key, label;
     bool realtime, busy, floor;
     std::vector<double> p50, p99;
+    bool blocking = false;
   };
   std::vector<Series> series = {
       {"event", "events", false, false, false, {}, {}},
@@ -141,6 +144,7 @@ void bench_event_latency(const Options& o, Report& r) {
       {"event_busy", "CPUs busy", false, true, false, {}, {}},
       {"event_busy_realtime_io", "CPUs busy, real-time I/O", true, true, false, {}, {}},
       {"tcp_loopback", "tcp floor", false, false, true, {}, {}},
+      {"tcp_loopback_wakeup", "tcp floor, one wake-up", false, false, true, {}, {}, true},
   };
   const int count = o.events(), rounds = o.quick ? 1 : 3;
   std::string io, notes;
@@ -155,8 +159,8 @@ void bench_event_latency(const Options& o, Report& r) {
       }
       const CpuTimes cpu0 = CpuTimes::read();
       std::string this_io;
-      auto lat =
-          s.floor ? tcp_floor_latencies(count, 100) : event_latencies(count, s.realtime, &this_io);
+      auto lat = s.floor ? tcp_floor_latencies(count, 100, s.blocking)
+                         : event_latencies(count, s.realtime, &this_io);
       const CpuTimes cpu1 = CpuTimes::read();
       if (hog) (void)hog->stop(milliseconds(500));
       if (!lat) return r.skipped("event_latency", s.label + ": " + lat.error().to_string());
@@ -183,7 +187,8 @@ void bench_event_latency(const Options& o, Report& r) {
              "programs run by default); CPUs busy: a "
              "helper process spins one thread per CPU meanwhile; tcp floor: 160-byte records "
              "over a plain socket, receiver always reading (this machine's own loopback "
-             "latency). " +
+             "latency); one wake-up: the receiver sleeps in poll() until data arrives, as "
+             "libzmq's I/O threads do in epoll_wait (the floor under any zmq transport). " +
              notes + "Steal: the share of this VM's CPU time the hypervisor took.");
 }
 

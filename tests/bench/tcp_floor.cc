@@ -40,7 +40,7 @@ bool readable(int fd, std::chrono::milliseconds timeout) {
 
 }  // namespace
 
-Result<std::vector<double>> tcp_floor_latencies(int count, int interval_us) {
+Result<std::vector<double>> tcp_floor_latencies(int count, int interval_us, bool blocking) {
   UniqueFd listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!listener.valid()) return errno_error("socket", errno);
   sockaddr_in addr = loopback(0);
@@ -70,7 +70,9 @@ Result<std::vector<double>> tcp_floor_latencies(int count, int interval_us) {
     if (n < 0) {
       if (errno != EAGAIN && errno != EINTR) return errno_error("recv", errno);
       if (Clock::now() - last > std::chrono::seconds(3)) break;
-      continue;  // spin: the receiver stays awake, like the subscriber
+      // Spin (the receiver stays awake, like the subscriber), or sleep until data arrives.
+      if (blocking) (void)readable(conn.get(), std::chrono::milliseconds(3000));
+      continue;
     }
     last = Clock::now();
     have += static_cast<std::size_t>(n);
