@@ -2,7 +2,8 @@
 // as kdsintf.amd.com does (this machine cannot reach AMD): the URLs AMD documents; a real
 // Milan report's VCEK fetched and the report verified with it; the cache (one fetch per chip
 // and TCB, damaged files replaced, CRLs kept only while current); answers that are not the
-// chip's VCEK refused and not cached; retries on 429/503 (Retry-After), none on 404; bounded
+// chip's VCEK refused and not cached; retries on 429/503 (Retry-After) and on a body cut short,
+// none on 404; bounded
 // bodies; TLS peers verified (a self-signed mirror is refused unless its CA is given); and the
 // cocos-verifier options (--kds, --kds-url, --kds-cache, --kds-crl).
 #include <gtest/gtest.h>
@@ -35,6 +36,7 @@ struct Reply {
   int status = 200;
   std::string body;
   std::string retry_after;
+  bool cut_short = false;  // announce the whole body, send half of it, close
 };
 
 // A KDS on 127.0.0.1 (or over TLS with `tls`): each request target (path and query, as sent)
@@ -56,6 +58,15 @@ class FakeKds {
       if (it->second.size() > 1) it->second.erase(it->second.begin());
       res.status = r.status;
       if (!r.retry_after.empty()) res.set_header("Retry-After", r.retry_after);
+      if (r.cut_short) {
+        res.set_content_provider(
+            r.body.size(), "application/octet-stream",
+            [body = r.body](std::size_t, std::size_t, httplib::DataSink& sink) {
+              sink.write(body.data(), body.size() / 2);
+              return false;  // the connection is dropped mid-body
+            });
+        return;
+      }
       res.set_content(r.body, "application/octet-stream");
     });
     port_ = srv_->bind_to_any_port("127.0.0.1");
@@ -242,12 +253,22 @@ TEST(KdsClient, RetriesRateLimitsAndServerErrorsButNotNotFound) {
     const Bytes b = read_data("snp-reports/gsg_milan_v2_vcek.der");
     return std::string(b.begin(), b.end());
   }();
-  kds.serve(milan_vcek_target(),
-            {Reply{429, "slow down", "0"}, Reply{503, "", ""}, Reply{200, der, ""}});
-  kds::KdsClient client(fast_options(kds.url()));
-  auto got = client.vcek(milan_report(), snp::Product::kMilan);
+  kds.serve(milan_vcek_target(), {Reply{429, "slow down", "0"}, Reply{503, "", ""},
+                                  Reply{200, der, "", true}, Reply{200, der, ""}});
+  // The third attempt is a 200 whose body is cut short: a transport failure, so one more is
+  // needed.
+  auto o = fast_options(kds.url());
+  o.http.attempts = 4;
+  auto got = kds::KdsClient(o).vcek(milan_report(), snp::Product::kMilan);
   ASSERT_TRUE(got.ok()) << got.error().to_string();
-  EXPECT_EQ(kds.requests().size(), 3u);
+  EXPECT_EQ(kds.requests().size(), 4u);
+
+  kds::KdsClient client(fast_options(kds.url()));
+  kds.serve(milan_vcek_target(), {Reply{200, der, "", true}});
+  got = client.vcek(milan_report(), snp::Product::kMilan);
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.error().code, "kds_unreachable") << got.error().message;
+  EXPECT_EQ(kds.requests().size(), 7u);
 
   kds.serve(milan_vcek_target(), {Reply{429, "", "0"}});
   got = client.vcek(milan_report(), snp::Product::kMilan);
@@ -255,19 +276,19 @@ TEST(KdsClient, RetriesRateLimitsAndServerErrorsButNotNotFound) {
   EXPECT_EQ(got.error().code, "kds_unreachable");
   EXPECT_NE(got.error().message.find("HTTP 429 (after 3 attempts)"), std::string::npos)
       << got.error().message;
-  EXPECT_EQ(kds.requests().size(), 6u);
+  EXPECT_EQ(kds.requests().size(), 10u);
 
   kds.serve(milan_vcek_target(), std::vector<Reply>{});  // 404
   got = client.vcek(milan_report(), snp::Product::kMilan);
   ASSERT_FALSE(got.ok());
   EXPECT_EQ(got.error().code, "kds_not_found");
-  EXPECT_EQ(kds.requests().size(), 7u);
+  EXPECT_EQ(kds.requests().size(), 11u);
 
   kds.serve(milan_vcek_target(), {Reply{403, "", ""}});
   got = client.vcek(milan_report(), snp::Product::kMilan);
   ASSERT_FALSE(got.ok());
   EXPECT_EQ(got.error().code, "kds_http");
-  EXPECT_EQ(kds.requests().size(), 8u);
+  EXPECT_EQ(kds.requests().size(), 12u);
 }
 
 TEST(KdsClient, BodiesAreBoundedAndAMaskedChipIsNotAsked) {

@@ -54,6 +54,7 @@ Attempt get_once(httplib::Client& cli, const std::string& path, std::size_t max_
         return true;
       },
       [&](const char* data, std::size_t n) {
+        if (a.status != 200) return true;  // an error page: not kept
         if (a.body.size() + n > max_bytes) {
           a.too_large = true;
           return false;
@@ -102,20 +103,21 @@ Result<Bytes> http_get(const std::string& base_url, const std::string& path, con
         return make_error("too_large",
                           url + " sent more than " + std::to_string(o.max_bytes) + " bytes");
       }
-      if (a.status == 200 && a.error == httplib::Error::Success) return std::move(a.body);
-      if (a.status == 404) return make_error("kds_not_found", url + ": HTTP 404");
-      if (a.status != 0 && !retryable_status(a.status)) {
-        return make_error("kds_http", url + ": HTTP " + std::to_string(a.status));
-      }
-      if (a.status == 0) {
+      if (a.error == httplib::Error::Success) {
+        if (a.status == 200) return std::move(a.body);
+        if (a.status == 404) return make_error("kds_not_found", url + ": HTTP 404");
+        if (!retryable_status(a.status)) {
+          return make_error("kds_http", url + ": HTTP " + std::to_string(a.status));
+        }
+        last = "HTTP " + std::to_string(a.status);
+      } else {
+        // No answer, or one cut short (even after a 200 status line): a transport failure.
         last = httplib::to_string(a.error);
         // A peer that fails TLS verification will fail it again.
         if (a.error == httplib::Error::SSLServerVerification ||
             a.error == httplib::Error::SSLLoadingCerts) {
           return make_error("kds_unreachable", url + ": " + last);
         }
-      } else {
-        last = "HTTP " + std::to_string(a.status);
       }
       if (i == attempts) break;
       const milliseconds pause = std::min(a.retry_after.value_or(wait), o.max_wait);

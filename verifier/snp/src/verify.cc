@@ -159,8 +159,9 @@ AuthResult verify_authenticity(const SnpEvidence& ev, const VerifyOptions& opt, 
            "SIGNATURE", std::string("a ") + leaf_name + " certificate", "none given",
            vlek ? "pass --vcek FILE (the VLEK) or --certs DIR, or use an extended report with a "
                   "certificate table"
-                : "pass --vcek FILE or --certs DIR, use an extended report with a certificate "
-                  "table, or fetch it with --kds");
+           : opt.fetch_vcek ? "the VCEK could not be fetched (snp.kds.vcek)"
+                            : "pass --vcek FILE or --certs DIR, use an extended report with a "
+                              "certificate table, or fetch it with --kds");
     return res;
   }
   const bool leaf_is_vlek = ext && ext->csp_id.has_value();
