@@ -122,6 +122,21 @@ kds::KdsOptions fast_options(const std::string& url, const std::string& cache = 
   return o;
 }
 
+// The real Milan report verified with no VCEK given: `client` fetches it (and with `crls`, the
+// ARK's CRL). `product`: as --product gives it (a v2 report has no CPUID).
+Verdict verify_milan(const kds::KdsClient& client, bool crls = false, bool product = true) {
+  snp::SnpEvidence ev;
+  ev.report = milan_report();
+  snp::VerifyOptions o;
+  if (product) o.product = snp::Product::kMilan;
+  o.now = kMilanNow;
+  o.fetch_vcek = client.vcek_fetcher();
+  if (crls) o.fetch_crls = client.crl_fetcher();
+  Verdict v;
+  snp::verify_authenticity(ev, o, v);
+  return v;
+}
+
 TEST(KdsUrl, MilanAndGenoaNameTheWholeChipIdTurinItsFirstEightBytes) {
   std::array<std::uint8_t, 64> chip{};
   for (std::size_t i = 0; i < chip.size(); ++i) chip[i] = static_cast<std::uint8_t>(i);
@@ -148,15 +163,7 @@ TEST(KdsClient, FetchesTheVcekOfARealReportAndTheReportVerifiesWithIt) {
   kds.serve(milan_vcek_target(), der);
   kds::KdsClient client(fast_options(kds.url()));
 
-  snp::SnpEvidence ev;
-  ev.report = milan_report();
-  snp::VerifyOptions o;
-  o.product = snp::Product::kMilan;  // a v2 report has no CPUID
-  o.now = kMilanNow;
-  o.fetch_vcek = client.vcek_fetcher();
-  Verdict v;
-  const auto auth = snp::verify_authenticity(ev, o, v);
-  EXPECT_TRUE(auth.authentic) << render_text(v);
+  const Verdict v = verify_milan(client);
   EXPECT_TRUE(v.valid()) << render_text(v);
   ASSERT_TRUE(passed(v, "snp.kds.vcek"));
   EXPECT_EQ(find_check(v, "snp.kds.vcek")->actual, kds.url() + milan_vcek_target());
@@ -166,9 +173,7 @@ TEST(KdsClient, FetchesTheVcekOfARealReportAndTheReportVerifiesWithIt) {
   EXPECT_EQ(kds.requests(), std::vector<std::string>{milan_vcek_target()});
 
   // Without a product a v2 report cannot name its KDS URL: a clear failure, no request.
-  o.product.reset();
-  Verdict v2;
-  snp::verify_authenticity(ev, o, v2);
+  const Verdict v2 = verify_milan(client, false, false);
   EXPECT_TRUE(failed(v2, "snp.kds.vcek")) << render_text(v2);
   EXPECT_NE(find_check(v2, "snp.kds.vcek")->hint.find("--product"), std::string::npos);
   EXPECT_EQ(kds.requests().size(), 1u);
@@ -319,14 +324,7 @@ TEST(KdsClient, AnUnreachableKdsIsAClearErrorAndAFailedCheck) {
   EXPECT_EQ(got.error().code, "kds_unreachable");
   EXPECT_NE(got.error().message.find("after 3 attempts"), std::string::npos) << got.error().message;
 
-  snp::SnpEvidence ev;
-  ev.report = milan_report();
-  snp::VerifyOptions o;
-  o.product = snp::Product::kMilan;
-  o.now = kMilanNow;
-  o.fetch_vcek = client.vcek_fetcher();
-  Verdict v;
-  snp::verify_authenticity(ev, o, v);
+  const Verdict v = verify_milan(client);
   EXPECT_FALSE(v.valid());
   EXPECT_TRUE(failed(v, "snp.kds.vcek"));
   EXPECT_TRUE(failed(v, "snp.signature"));
@@ -365,23 +363,12 @@ TEST(KdsClient, CrlIsCachedOnlyWhileCurrentAndIsCheckedNotTrusted) {
   // A fetched CRL is checked like a given one: this one is not signed by AMD's ARK, so the
   // real Milan chain finds no CRL of its ARK.
   kds.serve(milan_vcek_target(), read_data("snp-reports/gsg_milan_v2_vcek.der"));
-  snp::SnpEvidence ev;
-  ev.report = milan_report();
-  snp::VerifyOptions o;
-  o.product = snp::Product::kMilan;
-  o.now = kMilanNow;
-  o.fetch_vcek = client.vcek_fetcher();
-  o.fetch_crls = client.crl_fetcher();
-  Verdict v;
-  snp::verify_authenticity(ev, o, v);
+  const Verdict v = verify_milan(client, true);
   EXPECT_TRUE(passed(v, "snp.kds.crl")) << render_text(v);
   EXPECT_TRUE(failed(v, "snp.crl.issuer")) << render_text(v);
 
   kds.serve("/vcek/v1/Milan/crl", std::vector<Reply>{});
-  kds::KdsClient uncached(fast_options(kds.url()));
-  o.fetch_crls = uncached.crl_fetcher();
-  Verdict v2;
-  snp::verify_authenticity(ev, o, v2);
+  const Verdict v2 = verify_milan(kds::KdsClient(fast_options(kds.url())), true);
   EXPECT_TRUE(failed(v2, "snp.kds.crl")) << render_text(v2);
   EXPECT_FALSE(v2.valid());
 }
