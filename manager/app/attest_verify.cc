@@ -51,10 +51,9 @@ int verify_and_pin(const AttestOptions& o, const std::string& body, const Bytes&
   std::optional<cocos::verifier::kds::KdsClient> kds;
   if (o.kds || o.kds_crl || !o.kds_url.empty()) {
     cocos::verifier::kds::KdsOptions ko;
-    if (!o.kds_url.empty()) ko.base_url = o.kds_url;
-    while (ko.base_url.ends_with('/')) ko.base_url.pop_back();
-    if (auto st = cocos::verifier::kds::check_base_url(ko.base_url); !st)
-      return fail("usage", st.error().message);
+    auto url = cocos::verifier::kds::base_url_option(o.kds_url);
+    if (!url) return fail("usage", url.error().message);
+    ko.base_url = *url;
     ko.cache_dir = o.kds_cache;
     kds.emplace(std::move(ko));
     if (o.kds || !o.kds_url.empty()) opt.fetch_vcek = kds->vcek_fetcher();

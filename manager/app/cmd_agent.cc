@@ -109,13 +109,9 @@ int run_attest(const AttestOptions& o) {
                  "need --verify\n";
     return 2;
   }
-  if (!o.kds_url.empty()) {
-    std::string url = o.kds_url;
-    while (url.ends_with('/')) url.pop_back();
-    if (auto st = verifier::kds::check_base_url(url); !st) {
-      std::cerr << "cocos-manager: attest: usage: --kds-url: " << st.error().message << "\n";
-      return 2;
-    }
+  if (auto url = verifier::kds::base_url_option(o.kds_url); !url) {
+    std::cerr << "cocos-manager: attest: usage: --kds-url: " << url.error().message << "\n";
+    return 2;
   }
   if (!o.kds_cache.empty() && !(o.kds || o.kds_crl || !o.kds_url.empty())) {
     std::cerr << "cocos-manager: attest: usage: --kds-cache needs --kds or --kds-crl\n";

@@ -30,9 +30,9 @@ Result<CommonSetup> load_common(const CommonVerify& c) {
       return make_error("usage", "--kds-timeout: want seconds in (0, 600]");
     }
     kds::KdsOptions o;
-    if (!k.url.empty()) o.base_url = k.url;
-    while (o.base_url.ends_with('/')) o.base_url.pop_back();
-    if (auto st = kds::check_base_url(o.base_url); !st) return st.take_error();
+    auto url = kds::base_url_option(k.url);
+    if (!url) return url.take_error();
+    o.base_url = *url;
     o.cache_dir = k.cache;
     o.http.ca_file = k.ca;
     o.http.timeout = std::chrono::milliseconds(static_cast<long long>(k.timeout * 1000));

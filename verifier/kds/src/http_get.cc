@@ -8,6 +8,8 @@
 #include <optional>
 #include <thread>
 
+#include "cocos/verifier/kds/kds_url.h"
+
 namespace cocos::verifier::kds {
 
 namespace {
@@ -76,6 +78,13 @@ Status check_base_url(const std::string& base_url) {
     return make_error("usage", "KDS URL must be http(s)://host[:port] without a path: " + base_url);
   }
   return ok_status();
+}
+
+Result<std::string> base_url_option(std::string url) {
+  while (url.ends_with('/')) url.pop_back();
+  if (url.empty()) url = kDefaultBaseUrl;
+  if (auto st = check_base_url(url); !st) return st.take_error();
+  return url;
 }
 
 Result<Bytes> http_get(const std::string& base_url, const std::string& path, const HttpOptions& o) {

@@ -29,6 +29,9 @@ struct HttpOptions {
 
 // "usage" unless `base_url` is "https://host[:port]" or "http://host[:port]" (no path).
 Status check_base_url(const std::string& base_url);
+// A base URL as an operator writes it (--kds-url): trailing '/' dropped, empty = the default
+// (kDefaultBaseUrl in kds_url.h), then checked as above.
+Result<std::string> base_url_option(std::string url);
 
 // base_url as above; path starts with '/'.
 // Errors: "usage" (bad base URL), "kds_unreachable" (transport, TLS, or retries exhausted),
