@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <thread>
 
 #include "cocos/common/encoding.h"
 #include "cocos/igvm/measure.h"
@@ -59,7 +61,9 @@ void cache_write(const fs::path& path, const Bytes& data) {
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);
   if (ec) return;
-  const fs::path tmp = path.string() + ".tmp." + std::to_string(::getpid());
+  // Unique per process and thread: two verifications may store the same file at once.
+  const fs::path tmp = path.string() + ".tmp." + std::to_string(::getpid()) + "." +
+                       std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()));
   {
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
     f.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
