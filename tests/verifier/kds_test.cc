@@ -477,6 +477,16 @@ TEST(KdsCli, SnpAndEvidenceFetchTheVcekWithKds) {
   EXPECT_EQ(ev_ok.code, 0) << ev_ok.out;
   EXPECT_NE(ev_ok.out.find("[pass] snp.kds.vcek"), std::string::npos) << ev_ok.out;
 
+  // show names the URL (what an operator fetches by hand for an offline verifier).
+  CliRun show = run_verifier("show " + t.write("v3.bin", raw));
+  EXPECT_NE(
+      show.out.find("KDS_VCEK_URL: https://kdsintf.amd.com" +
+                    kds::vcek_path(snp::Product::kMilan, parsed.chip_id, parsed.reported_tcb)),
+      std::string::npos)
+      << show.out;
+  EXPECT_NE(run_verifier("show " + report).out.find("KDS_VCEK_URL: unknown product (v2 report)"),
+            std::string::npos);
+
   CliRun usage = run_verifier(base + "--kds-cache " + t.path(), true);
   EXPECT_EQ(usage.code, 2) << usage.out;
   EXPECT_NE(usage.out.find("need --kds"), std::string::npos) << usage.out;

@@ -1,8 +1,10 @@
 // Readable values: hex for bytes, decoded bit fields for POLICY, PLATFORM_INFO and TCBs.
 #include "describe.h"
 
+#include <algorithm>
 #include <cstdio>
 
+#include "cocos/verifier/kds/kds_url.h"
 #include "cocos/verifier/snp/certs.h"
 #include "cocos/verifier/vtpm/tpm_structs.h"
 
@@ -53,6 +55,18 @@ std::string platform_text(std::uint64_t p) {
     }
   }
   return s + ")";
+}
+
+// Where AMD's KDS serves the VCEK that signed the report, or why it serves none.
+std::string kds_vcek_url(const snp::SnpReport& r, snp::Product prod) {
+  if (r.signing_key() != 0) return "none: the report is not signed by a VCEK";
+  if (std::all_of(r.chip_id.begin(), r.chip_id.end(), [](std::uint8_t b) { return b == 0; })) {
+    return "none: CHIP_ID is masked";
+  }
+  if (prod == snp::Product::kUnknown) {
+    return "unknown product (v2 report): cocos-verifier snp --product P --kds fetches it";
+  }
+  return std::string(kds::kDefaultBaseUrl) + kds::vcek_path(prod, r.chip_id, r.reported_tcb);
 }
 
 }  // namespace
@@ -107,6 +121,7 @@ Fields describe_report(const snp::SnpReport& r) {
   }
   f.emplace_back("SIGNATURE.R", to_hex(std::span(r.raw.data() + 0x2A0, 72)));
   f.emplace_back("SIGNATURE.S", to_hex(std::span(r.raw.data() + 0x2E8, 72)));
+  f.emplace_back("KDS_VCEK_URL", kds_vcek_url(r, prod));
   if (prod == snp::Product::kUnknown) {
     f.emplace_back("note", "v2 report: TCBs shown in the Milan/Genoa layout");
   }
