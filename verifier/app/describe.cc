@@ -1,7 +1,6 @@
 // Readable values: hex for bytes, decoded bit fields for POLICY, PLATFORM_INFO and TCBs.
 #include "describe.h"
 
-#include <algorithm>
 #include <cstdio>
 
 #include "cocos/verifier/kds/kds_url.h"
@@ -60,9 +59,7 @@ std::string platform_text(std::uint64_t p) {
 // Where AMD's KDS serves the VCEK that signed the report, or why it serves none.
 std::string kds_vcek_url(const snp::SnpReport& r, snp::Product prod) {
   if (r.signing_key() != 0) return "none: the report is not signed by a VCEK";
-  if (std::all_of(r.chip_id.begin(), r.chip_id.end(), [](std::uint8_t b) { return b == 0; })) {
-    return "none: CHIP_ID is masked";
-  }
+  if (r.chip_id_masked()) return "none: CHIP_ID is masked";
   if (prod == snp::Product::kUnknown) {
     return "unknown product (v2 report): cocos-verifier snp --product P --kds fetches it";
   }

@@ -1,7 +1,6 @@
 // KdsClient (kds_client.h): fetch, check, cache.
 #include "cocos/verifier/kds/kds_client.h"
 
-#include <openssl/x509.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,37 +21,18 @@ namespace {
 
 constexpr std::size_t kMaxCertBytes = 64u << 10;  // a VCEK is ~1.4 KiB
 
-// "" when `c` is the VCEK of the report's chip at its REPORTED_TCB, else what differs.
+// "" when `c` is the VCEK of the report's chip at its REPORTED_TCB, else what differs (the
+// same HWID and TCB rules as snp.hwid and snp.tcb.certificate).
 std::string vcek_mismatch(const snp::Cert& c, const snp::SnpReport& r, bool turin) {
   const auto& e = c.amd_extensions();
-  if (!e.hwid || !e.bl || !e.tee || !e.snp || !e.ucode || (turin && !e.fmc)) {
-    return "it lacks the VCEK's HWID or TCB extensions";
-  }
-  const std::size_t n = turin ? 8 : 64;
-  if (e.hwid->size() != n || !std::equal(e.hwid->begin(), e.hwid->end(), r.chip_id.begin())) {
-    return "its HWID " + to_hex(*e.hwid) + " is not CHIP_ID";
-  }
-  const snp::Tcb want = snp::decompose_tcb(r.reported_tcb, turin);
-  snp::Tcb got;
-  got.turin = turin;
-  got.bl = static_cast<std::uint8_t>(*e.bl);
-  got.tee = static_cast<std::uint8_t>(*e.tee);
-  got.snp = static_cast<std::uint8_t>(*e.snp);
-  got.ucode = static_cast<std::uint8_t>(*e.ucode);
-  got.fmc = turin ? static_cast<std::uint8_t>(*e.fmc) : 0;
-  if (!snp::tcb_eq(got, want)) {
-    return "its TCB " + snp::tcb_string(snp::compose_tcb(got), turin) + " is not REPORTED_TCB " +
-           snp::tcb_string(r.reported_tcb, turin);
+  const auto issued = snp::certificate_tcb(e, turin);
+  if (!e.hwid || !issued) return "it lacks the VCEK's HWID or TCB extensions";
+  if (!snp::hwid_matches(e, r, turin)) return "its HWID " + to_hex(*e.hwid) + " is not CHIP_ID";
+  if (!snp::tcb_eq(*issued, snp::decompose_tcb(r.reported_tcb, turin))) {
+    return "its TCB " + snp::tcb_string(snp::compose_tcb(*issued), turin) +
+           " is not REPORTED_TCB " + snp::tcb_string(r.reported_tcb, turin);
   }
   return "";
-}
-
-// True when thisUpdate <= now < nextUpdate (a CRL without nextUpdate is current once issued).
-bool crl_current(const snp::Crl& c, std::time_t now) {
-  const ASN1_TIME* last = X509_CRL_get0_lastUpdate(c.get());
-  const ASN1_TIME* next = X509_CRL_get0_nextUpdate(c.get());
-  std::time_t t = now;
-  return last && X509_cmp_time(last, &t) < 0 && (!next || X509_cmp_time(next, &t) > 0);
 }
 
 // Writes `data` to `path` whole: a temp file beside it, then rename. Best effort: a cache that
@@ -89,7 +69,7 @@ std::optional<Bytes> cache_read(const fs::path& path, std::size_t max) {
 
 Result<snp::FetchedLeaf> KdsClient::vcek(const snp::SnpReport& r, snp::Product p) const {
   if (p == snp::Product::kUnknown) return make_error("usage", "the product is unknown");
-  if (std::all_of(r.chip_id.begin(), r.chip_id.end(), [](std::uint8_t b) { return b == 0; })) {
+  if (r.chip_id_masked()) {
     return make_error("kds_masked_chip",
                       "CHIP_ID is all zero (MASK_CHIP_ID): KDS cannot be asked for this VCEK");
   }
@@ -137,7 +117,7 @@ Result<snp::FetchedCrls> KdsClient::crls(snp::Product p, bool vlek, std::time_t 
     cached = fs::path(o_.cache_dir) / snp::product_name(p) / (vlek ? "crl-vlek.der" : "crl.der");
     if (auto der = cache_read(cached, snp::kMaxCrlBytes)) {
       auto crls = snp::parse_crls(*der);
-      if (crls && crls->size() == 1 && crl_current(crls->front(), now)) {
+      if (crls && crls->size() == 1 && crls->front().current_at(now)) {
         return snp::FetchedCrls{std::move(*crls), "cache " + cached.string()};
       }
     }
@@ -152,7 +132,7 @@ Result<snp::FetchedCrls> KdsClient::crls(snp::Product p, bool vlek, std::time_t 
                                               (crls ? std::string() : ": " + crls.error().message));
   }
   // Only a current CRL is kept; a stale one is still handed over, and the verdict says so.
-  if (!cached.empty() && crls->size() == 1 && crl_current(crls->front(), now)) {
+  if (!cached.empty() && crls->size() == 1 && crls->front().current_at(now)) {
     cache_write(cached, *body);
   }
   return snp::FetchedCrls{std::move(*crls), o_.base_url + path};

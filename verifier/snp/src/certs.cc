@@ -14,6 +14,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -392,6 +393,26 @@ Status verify_report_signature(const SnpReport& r, const Cert& leaf) {
                       "ECDSA P-384 signature over report bytes [0x000, 0x2a0) does not verify");
   }
   return ok_status();
+}
+
+std::optional<Tcb> certificate_tcb(const AmdExtensions& e, bool turin) {
+  if (!e.bl || !e.tee || !e.snp || !e.ucode || (turin && !e.fmc)) return std::nullopt;
+  Tcb t;
+  t.turin = turin;
+  t.bl = static_cast<std::uint8_t>(*e.bl);
+  t.tee = static_cast<std::uint8_t>(*e.tee);
+  t.snp = static_cast<std::uint8_t>(*e.snp);
+  t.ucode = static_cast<std::uint8_t>(*e.ucode);
+  t.fmc = turin ? static_cast<std::uint8_t>(*e.fmc) : 0;
+  return t;
+}
+
+bool hwid_matches(const AmdExtensions& e, const SnpReport& r, bool turin) {
+  const std::size_t n = turin ? 8 : 64;
+  if (!e.hwid || e.hwid->size() != n) return false;
+  if (!std::equal(e.hwid->begin(), e.hwid->end(), r.chip_id.begin())) return false;
+  return std::all_of(r.chip_id.begin() + static_cast<std::ptrdiff_t>(n), r.chip_id.end(),
+                     [](std::uint8_t b) { return b == 0; });
 }
 
 std::string validity_problem(const Cert& c, std::time_t now) {

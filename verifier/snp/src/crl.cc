@@ -82,6 +82,16 @@ std::string Crl::issuer() const {
   return name_line(X509_CRL_get_issuer(crl_.get()));
 }
 
+bool Crl::current_at(std::time_t now) const {
+  const ASN1_TIME* last = X509_CRL_get0_lastUpdate(crl_.get());
+  const ASN1_TIME* next = X509_CRL_get0_nextUpdate(crl_.get());
+  // X509_cmp_time: -1 when the time is before `now`, 1 after, 0 on an unreadable time.
+  std::time_t t = now;
+  const int last_cmp = last ? X509_cmp_time(last, &t) : 0;
+  const int next_cmp = next ? X509_cmp_time(next, &t) : 1;
+  return last_cmp < 0 && next_cmp > 0;
+}
+
 std::size_t Crl::revoked_count() const {
   const STACK_OF(X509_REVOKED)* r = X509_CRL_get_REVOKED(crl_.get());
   return r ? static_cast<std::size_t>(sk_X509_REVOKED_num(r)) : 0;
@@ -146,15 +156,9 @@ void check_revocation(const std::vector<Crl>& crls, const Cert& leaf, const Cert
   used.insert(used.end(), of_inter.begin(), of_inter.end());
   std::string stale;
   for (const Crl* c : used) {
-    std::time_t t = now;
-    const ASN1_TIME* last = X509_CRL_get0_lastUpdate(c->get());
-    const ASN1_TIME* next = X509_CRL_get0_nextUpdate(c->get());
-    // X509_cmp_time: -1 when the time is before `t`, 1 after, 0 on an unreadable time.
-    const int last_cmp = last ? X509_cmp_time(last, &t) : 0;
-    const int next_cmp = next ? X509_cmp_time(next, &t) : 1;
-    if (last_cmp >= 0 || next_cmp <= 0) {
-      stale += c->issuer() + ": thisUpdate " + time_text(last) + ", nextUpdate " + time_text(next) +
-               "; ";
+    if (!c->current_at(now)) {
+      stale += c->issuer() + ": thisUpdate " + time_text(X509_CRL_get0_lastUpdate(c->get())) +
+               ", nextUpdate " + time_text(X509_CRL_get0_nextUpdate(c->get())) + "; ";
     }
   }
   v.expect(stale.empty(), "snp.crl.validity", "the CRLs are current", "thisUpdate/nextUpdate",

@@ -101,6 +101,10 @@ std::string tcb_string(std::uint64_t raw, bool turin) {
   return buf;
 }
 
+bool SnpReport::chip_id_masked() const {
+  return std::all_of(chip_id.begin(), chip_id.end(), [](std::uint8_t b) { return b == 0; });
+}
+
 Product SnpReport::product_from_cpuid() const {
   if (!has_cpuid) return Product::kUnknown;
   if (cpuid_fam == 0x19 && cpuid_mod == 0x01) return Product::kMilan;

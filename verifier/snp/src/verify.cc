@@ -246,14 +246,8 @@ AuthResult verify_authenticity(const SnpEvidence& ev, const VerifyOptions& opt, 
 
   // Certificate TCB == REPORTED_TCB; VCEK TCB <= CURRENT_TCB; HWID == CHIP_ID.
   const Tcb reported = decompose_tcb(r.reported_tcb, res.turin);
-  if (ext && ext->bl && ext->tee && ext->snp && ext->ucode && (!res.turin || ext->fmc)) {
-    Tcb cert;
-    cert.turin = res.turin;
-    cert.bl = static_cast<std::uint8_t>(*ext->bl);
-    cert.tee = static_cast<std::uint8_t>(*ext->tee);
-    cert.snp = static_cast<std::uint8_t>(*ext->snp);
-    cert.ucode = static_cast<std::uint8_t>(*ext->ucode);
-    cert.fmc = res.turin ? static_cast<std::uint8_t>(*ext->fmc) : 0;
+  if (const auto issued = ext ? certificate_tcb(*ext, res.turin) : std::nullopt) {
+    const Tcb& cert = *issued;
     const std::uint64_t cert_raw = compose_tcb(cert);
     v.expect(tcb_eq(cert, reported), "snp.tcb.certificate",
              std::string(leaf_name) + " TCB extensions equal REPORTED_TCB", "REPORTED_TCB",
@@ -268,22 +262,14 @@ AuthResult verify_authenticity(const SnpEvidence& ev, const VerifyOptions& opt, 
            "missing", "");
   }
   if (!vlek) {
-    const bool masked =
-        std::all_of(r.chip_id.begin(), r.chip_id.end(), [](std::uint8_t b) { return b == 0; });
-    if (masked) {
+    if (r.chip_id_masked()) {
       v.skip("snp.hwid", "VCEK HWID equals CHIP_ID", "CHIP_ID is zero (MASK_CHIP_ID)");
     } else if (!ext || !ext->hwid) {
       v.fail("snp.hwid", "VCEK HWID equals CHIP_ID", "CHIP_ID", "a VCEK with an HWID extension",
              "no HWID extension");
     } else {
-      const std::size_t n = res.turin ? 8 : 64;
-      bool ok = ext->hwid->size() == n &&
-                std::equal(ext->hwid->begin(), ext->hwid->end(), r.chip_id.begin());
-      if (res.turin)
-        ok = ok && std::all_of(r.chip_id.begin() + 8, r.chip_id.end(),
-                               [](std::uint8_t b) { return b == 0; });
-      v.expect(ok, "snp.hwid", "VCEK HWID equals CHIP_ID", "CHIP_ID", to_hex(*ext->hwid),
-               to_hex(r.chip_id), "the VCEK belongs to another chip");
+      v.expect(hwid_matches(*ext, r, res.turin), "snp.hwid", "VCEK HWID equals CHIP_ID", "CHIP_ID",
+               to_hex(*ext->hwid), to_hex(r.chip_id), "the VCEK belongs to another chip");
     }
   }
   res.authentic = sig_ok && found.root != nullptr;

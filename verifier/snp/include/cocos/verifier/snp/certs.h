@@ -72,6 +72,12 @@ Result<AmdBundle> amd_bundle(Product p, bool vlek);
 
 // The certificate's AMD extensions (decoded when it was parsed).
 const AmdExtensions& read_amd_extensions(const Cert& c);
+// The TCB a VCEK/VLEK was issued for (its SPL extensions; Turin with FMC), or nullopt when one
+// is missing.
+std::optional<Tcb> certificate_tcb(const AmdExtensions& e, bool turin);
+// The HWID extension names the report's chip: all 64 bytes of CHIP_ID, or on Turin its first 8
+// with the rest of CHIP_ID zero.
+bool hwid_matches(const AmdExtensions& e, const SnpReport& r, bool turin);
 
 // Parsed certificates by the SHA-256 of their DER, for a verifier that is handed the same VCEK,
 // ASK and ARK with every report: each is parsed (X.509, public key, AMD extensions) once.

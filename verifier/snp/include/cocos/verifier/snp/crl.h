@@ -37,6 +37,9 @@ class Crl {
   X509_CRL* get() const { return crl_.get(); }
   std::string issuer() const;  // one-line distinguished name
   std::size_t revoked_count() const;
+  // thisUpdate <= now < nextUpdate (a CRL without nextUpdate stays current once issued; an
+  // unreadable time is not current).
+  bool current_at(std::time_t now) const;
 
  private:
   friend Result<std::vector<Crl>> parse_crls(std::span<const std::uint8_t> bytes);  // PEM

@@ -67,6 +67,8 @@ struct SnpReport {
   std::span<const std::uint8_t> signed_bytes() const { return {raw.data(), kSignedSize}; }
   // Product from CPUID (v3+); kUnknown for v2.
   Product product_from_cpuid() const;
+  // CHIP_ID all zero (MASK_CHIP_ID): no HWID to compare, no VCEK to fetch by chip.
+  bool chip_id_masked() const;
 };
 
 // Certificates the host appended (GHCB extended-report certificate table).
